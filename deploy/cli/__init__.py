@@ -1,0 +1,1 @@
+"""The `./run` command line: one module per subcommand under `deploy/cli/commands/`."""

@@ -1,0 +1,1 @@
+"""One module per `./run` subcommand; each exposes `register(subparsers)`."""
