@@ -1,0 +1,108 @@
+"""Where the local stack lives and which ports it uses.
+
+Ports are fixed, non-standard defaults so the stack never collides with services already on the
+machine's standard ports; each is overridable through the HW_* environment.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    root: Path
+    mqtt_port: int = 18830
+    kafka_port: int = 19092
+    kafka_controller_port: int = 19093
+    postgres_port: int = 15433
+    prometheus_port: int = 19090
+    api_port: int = 18000
+    kafka_heap_mb: int = 512
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, root: Path | None = None) -> StackConfig:
+        env = os.environ if env is None else env
+        base = Path(env.get("HW_STACK_DIR", root or REPO_ROOT / ".stack"))
+        kafka = env.get("HW_KAFKA_BOOTSTRAP", "127.0.0.1:19092")
+        db = urlsplit(env.get("HW_DATABASE_URL", "postgresql://x@127.0.0.1:15433/x"))
+        prom = urlsplit(env.get("HW_PROMETHEUS_URL", "http://127.0.0.1:19090"))
+        api = urlsplit(env.get("HW_API_URL", "http://127.0.0.1:18000"))
+        kafka_port = int(kafka.rsplit(":", 1)[1])
+        return cls(
+            root=base.resolve(),
+            mqtt_port=int(env.get("HW_MQTT_PORT", "18830")),
+            kafka_port=kafka_port,
+            kafka_controller_port=int(env.get("HW_KAFKA_CONTROLLER_PORT", str(kafka_port + 1))),
+            postgres_port=db.port or 15433,
+            prometheus_port=prom.port or 19090,
+            api_port=api.port or 18000,
+        )
+
+    # Layout of .stack/: one folder per service, shared logs/run/cache/secrets.
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def run(self) -> Path:
+        return self.root / "run"
+
+    @property
+    def cache(self) -> Path:
+        return self.root / "cache"
+
+    @property
+    def secrets_dir(self) -> Path:
+        return self.root / "secrets"
+
+    def service_dir(self, name: str) -> Path:
+        return self.root / name
+
+    def pid_file(self, name: str) -> Path:
+        return self.run / f"{name}.pid"
+
+    def log_file(self, name: str) -> Path:
+        return self.logs / f"{name}.log"
+
+    def secret(self, name: str) -> str:
+        """A random secret generated once and kept under .stack/secrets (never committed)."""
+        path = self.secrets_dir / name
+        if not path.exists():
+            self.secrets_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(24))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def database_url(self) -> str:
+        return f"postgresql://hazardwatch:hazardwatch@127.0.0.1:{self.postgres_port}/hazardwatch"
+
+    def admin_database_url(self, database: str = "postgres") -> str:
+        return f"postgresql://hazardwatch:hazardwatch@127.0.0.1:{self.postgres_port}/{database}"
+
+    def env(self) -> dict[str, str]:
+        """The HW_* lines of `./run stack env`: what every hazardwatch process needs."""
+        return {
+            "HW_MQTT_HOST": "127.0.0.1",
+            "HW_MQTT_PORT": str(self.mqtt_port),
+            "HW_MQTT_SERVICE_USER": "hw-service",
+            "HW_MQTT_SERVICE_PASSWORD": self.secret("mqtt-service-password"),
+            "HW_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
+            "HW_DATABASE_URL": self.database_url,
+            "HW_API_URL": f"http://127.0.0.1:{self.api_port}",
+            "HW_API_TOKEN_SECRET": self.secret("api-token-secret"),
+            "HW_PROMETHEUS_URL": f"http://127.0.0.1:{self.prometheus_port}",
+            "HW_STACK_DIR": str(self.root),
+        }
