@@ -29,9 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="run",
         description="hazardwatch: event-sourced monitoring of enterprise safety alarms.",
     )
-    subparsers = parser.add_subparsers(
-        title="commands", metavar="COMMAND", parser_class=_Parser
-    )
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{commands.__name__}.{info.name}")
         module.register(subparsers)

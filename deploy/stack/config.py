@@ -28,7 +28,9 @@ class StackConfig:
     kafka_heap_mb: int = 512
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, root: Path | None = None) -> StackConfig:
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, root: Path | None = None
+    ) -> StackConfig:
         env = os.environ if env is None else env
         base = Path(env.get("HW_STACK_DIR", root or REPO_ROOT / ".stack"))
         kafka = env.get("HW_KAFKA_BOOTSTRAP", "127.0.0.1:19092")

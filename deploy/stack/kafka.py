@@ -7,6 +7,7 @@ The jars come from `deploy/kafka/pom.xml` (`dependency:copy-dependencies`), cach
 from __future__ import annotations
 
 import base64
+import contextlib
 import subprocess
 import uuid
 from pathlib import Path
@@ -78,11 +79,19 @@ def fetch_jars(cfg: StackConfig) -> Path:
     print("stack: fetching Kafka jars from Maven Central (first run only)", flush=True)
     result = subprocess.run(
         [
-            "mvn", "-q", "-B", "-f", str(REPO_ROOT / "deploy" / "kafka" / "pom.xml"),
+            "mvn",
+            "-q",
+            "-B",
+            "-f",
+            str(REPO_ROOT / "deploy" / "kafka" / "pom.xml"),
             f"-Dmaven.repo.local={cfg.cache / 'm2'}",
-            "dependency:copy-dependencies", f"-DoutputDirectory={libs}", "-DincludeScope=runtime",
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={libs}",
+            "-DincludeScope=runtime",
         ],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0 or not any(libs.glob("kafka_2.13-*.jar")):
         raise StackError(f"maven could not fetch the Kafka jars:\n{result.stdout[-2000:]}")
@@ -92,10 +101,17 @@ def fetch_jars(cfg: StackConfig) -> Path:
 def _java(cfg: StackConfig, main: str, *args: str, heap_mb: int = 256) -> list[str]:
     base = _dir(cfg)
     return [
-        "java", f"-Xms{heap_mb}m", f"-Xmx{heap_mb}m", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+        "java",
+        f"-Xms{heap_mb}m",
+        f"-Xmx{heap_mb}m",
+        "-XX:+UseG1GC",
+        "-Djava.awt.headless=true",
         f"-Dlog4j.configuration=file:{base / 'log4j.properties'}",
         f"-Dkafka.logs.dir={cfg.logs}",
-        "-cp", f"{base / 'libs'}/*", main, *args,
+        "-cp",
+        f"{base / 'libs'}/*",
+        main,
+        *args,
     ]
 
 
@@ -108,9 +124,19 @@ def _format_storage(cfg: StackConfig) -> None:
         # Kafka's Uuid text form: 16 random bytes, URL-safe base64 without padding.
         id_file.write_text(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))
     result = subprocess.run(
-        _java(cfg, "kafka.tools.StorageTool", "format", "-t", id_file.read_text().strip(),
-              "-c", str(base / "server.properties"), "--ignore-formatted"),
-        capture_output=True, text=True, check=False,
+        _java(
+            cfg,
+            "kafka.tools.StorageTool",
+            "format",
+            "-t",
+            id_file.read_text().strip(),
+            "-c",
+            str(base / "server.properties"),
+            "--ignore-formatted",
+        ),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         raise StackError(f"kafka storage format failed:\n{result.stdout}{result.stderr}")
@@ -169,10 +195,9 @@ def create_topics(
             if name not in existing
         ]
         if wanted:
-            try:
+            # A concurrent `up` may have created them first.
+            with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(wanted)
-            except TopicAlreadyExistsError:
-                pass  # a concurrent `up` created it first
         return [t.name for t in wanted]
     finally:
         admin.close()

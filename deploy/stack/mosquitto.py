@@ -182,8 +182,9 @@ def up(cfg: StackConfig) -> None:
 def healthy(cfg: StackConfig) -> bool:
     """A real MQTT CONNACK for the service account."""
     import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
 
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="", clean_session=True)
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="", clean_session=True)
     client.username_pw_set(SERVICE_USER, cfg.secret("mqtt-service-password"))
     try:
         client.connect("127.0.0.1", cfg.mqtt_port, keepalive=5)

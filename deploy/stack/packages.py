@@ -51,10 +51,14 @@ def ensure(names: Iterable[str]) -> None:
             _updated = True
         subprocess.run(
             [*apt, "install", "--no-install-recommends", *packages],
-            check=True, env=env, stdout=subprocess.DEVNULL,
+            check=True,
+            env=env,
+            stdout=subprocess.DEVNULL,
         )
     except subprocess.CalledProcessError as exc:
-        raise StackError(f"apt-get failed ({exc.returncode}) installing {' '.join(packages)}") from exc
+        raise StackError(
+            f"apt-get failed ({exc.returncode}) installing {' '.join(packages)}"
+        ) from exc
     _stop_distro_services(packages)
 
 

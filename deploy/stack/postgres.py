@@ -60,9 +60,22 @@ def _initdb(cfg: StackConfig) -> None:
         shutil.chown(base, "postgres", "postgres")
         shutil.chown(base / "run", "postgres", "postgres")
     result = subprocess.run(
-        [str(BIN / "initdb"), "-D", str(data), "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8",
-         "--auth-local=trust", "--auth-host=scram-sha-256"],
-        capture_output=True, text=True, user=_user(), check=False,
+        [
+            str(BIN / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+        ],
+        capture_output=True,
+        text=True,
+        user=_user(),
+        check=False,
     )
     if result.returncode != 0:
         raise StackError(f"initdb failed:\n{result.stdout}{result.stderr}")
@@ -73,8 +86,15 @@ def _argv(cfg: StackConfig) -> list[str]:
     if timescaledb_available():
         settings["shared_preload_libraries"] = "timescaledb"
         settings["timescaledb.telemetry_level"] = "off"
-    argv = [str(BIN / "postgres"), "-D", str(_dir(cfg) / "data"), "-p", str(cfg.postgres_port),
-            "-k", str(_dir(cfg) / "run")]
+    argv = [
+        str(BIN / "postgres"),
+        "-D",
+        str(_dir(cfg) / "data"),
+        "-p",
+        str(cfg.postgres_port),
+        "-k",
+        str(_dir(cfg) / "run"),
+    ]
     for key, value in settings.items():
         argv += ["-c", f"{key}={value}"]
     return argv

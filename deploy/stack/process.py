@@ -83,7 +83,7 @@ def wait_until(check: Callable[[], bool], timeout: float, interval: float = 0.25
         try:
             if check():
                 return True
-        except Exception:  # noqa: BLE001 - a probe that raises means "not yet"
+        except Exception:
             pass
         if time.monotonic() >= deadline:
             return False

@@ -30,7 +30,7 @@ class Service:
     def healthy(self, cfg: StackConfig) -> bool:
         try:
             return bool(self.module.healthy(cfg))
-        except Exception:  # noqa: BLE001 - any failure of the probe means unhealthy
+        except Exception:
             return False
 
 
@@ -48,15 +48,21 @@ def select(names: list[str] | None) -> tuple[Service, ...]:
     return tuple(s for s in SERVICES if s.name in names)
 
 
-def up(cfg: StackConfig, names: list[str] | None = None, echo: Callable[[str], None] = print) -> None:
+def up(
+    cfg: StackConfig, names: list[str] | None = None, echo: Callable[[str], None] = print
+) -> None:
     for service in select(names):
         started = time.monotonic()
         service.up(cfg)
-        echo(f"  {service.name:<11} up   port {service.port(cfg):<6} "
-             f"({time.monotonic() - started:.1f} s)")
+        echo(
+            f"  {service.name:<11} up   port {service.port(cfg):<6} "
+            f"({time.monotonic() - started:.1f} s)"
+        )
 
 
-def down(cfg: StackConfig, names: list[str] | None = None, echo: Callable[[str], None] = print) -> None:
+def down(
+    cfg: StackConfig, names: list[str] | None = None, echo: Callable[[str], None] = print
+) -> None:
     for service in reversed(select(names)):
         stopped = service.down(cfg)
         echo(f"  {service.name:<11} {'stopped' if stopped else 'was not running'}")
@@ -78,5 +84,7 @@ def status(cfg: StackConfig) -> list[ServiceStatus]:
         detail = ""
         if service.name == "postgres" and healthy:
             detail = f"mode {postgres.mode(cfg)}"
-        rows.append(ServiceStatus(service.name, service.pid(cfg), service.port(cfg), healthy, detail))
+        rows.append(
+            ServiceStatus(service.name, service.pid(cfg), service.port(cfg), healthy, detail)
+        )
     return rows

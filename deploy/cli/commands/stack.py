@@ -13,7 +13,8 @@ _SERVICE_NAMES = [s.name for s in stack.SERVICES]
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
-        "stack", help="infrastructure only: Mosquitto, Kafka, PostgreSQL, Prometheus",
+        "stack",
+        help="infrastructure only: Mosquitto, Kafka, PostgreSQL, Prometheus",
         description="Start, stop and inspect the local stack (data under .stack/).",
     )
     actions = parser.add_subparsers(title="actions", metavar="ACTION", required=True)
@@ -25,8 +26,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     ):
         action = actions.add_parser(name, help=text, description=text)
         if name in ("up", "down"):
-            action.add_argument("services", nargs="*", choices=[[], *_SERVICE_NAMES],
-                                metavar="SERVICE", help=f"any of {', '.join(_SERVICE_NAMES)}")
+            action.add_argument(
+                "services",
+                nargs="*",
+                choices=[[], *_SERVICE_NAMES],
+                metavar="SERVICE",
+                help=f"any of {', '.join(_SERVICE_NAMES)}",
+            )
         action.set_defaults(handler=handler)
 
 
@@ -49,8 +55,10 @@ def _status(args: argparse.Namespace) -> int:
     rows = stack.status(cfg)
     print(f"{'SERVICE':<11} {'PID':>7}  {'PORT':<6} {'HEALTH':<8} DETAIL")
     for row in rows:
-        print(f"{row.name:<11} {row.pid or '-':>7}  {row.port:<6} "
-              f"{'up' if row.healthy else 'down':<8} {row.detail}")
+        print(
+            f"{row.name:<11} {row.pid or '-':>7}  {row.port:<6} "
+            f"{'up' if row.healthy else 'down':<8} {row.detail}"
+        )
     return 0 if all(r.healthy for r in rows) else 1
 
 
