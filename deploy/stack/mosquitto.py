@@ -64,10 +64,11 @@ max_inflight_messages 1000
 # there with a reason instead of silently disconnecting the device.
 max_packet_size 1048576
 user root
-log_dest stdout
+log_dest file {cfg.log_file(NAME)}
 log_type error
 log_type warning
 log_type notice
+log_type information
 connection_messages false
 """
 

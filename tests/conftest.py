@@ -1,0 +1,136 @@
+"""Fixtures on the real stack (docs/internals.md "Tests").
+
+Everything here is lazy: unit tests never start a service. The first integration test brings the
+local stack up once per session through the launcher (or uses the HW_* endpoints as they are when
+HW_EXTERNAL_STACK=1), and every test gets its own topics, database and MQTT users.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from schemas.settings import Endpoints
+from schemas.topics import TopicNames
+
+_TIERS = {"unit": None, "integration": "integration", "e2e": "e2e"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests by their folder, so `-m "not e2e"` works without decorating every test."""
+    for item in items:
+        parts = Path(str(item.fspath)).parts
+        for folder, marker in _TIERS.items():
+            if folder in parts and marker is not None:
+                item.add_marker(getattr(pytest.mark, marker))
+
+
+def random_id(prefix: str = "") -> str:
+    return f"{prefix}{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
+def stack_config():  # type: ignore[no-untyped-def]
+    from deploy.stack.config import StackConfig
+
+    return StackConfig.from_env()
+
+
+@pytest.fixture(scope="session")
+def stack(stack_config) -> Endpoints:  # type: ignore[no-untyped-def]
+    """Endpoints of a running stack, started once for the whole session when needed."""
+    if os.environ.get("HW_EXTERNAL_STACK") != "1":
+        from deploy.stack import stack as launcher
+
+        launcher.up(stack_config, echo=lambda _line: None)
+    env = stack_config.env()
+    return Endpoints(
+        mqtt_host=env["HW_MQTT_HOST"],
+        mqtt_port=int(env["HW_MQTT_PORT"]),
+        mqtt_service_user=env["HW_MQTT_SERVICE_USER"],
+        mqtt_service_password=env["HW_MQTT_SERVICE_PASSWORD"],
+        kafka_bootstrap=env["HW_KAFKA_BOOTSTRAP"],
+        database_url=env["HW_DATABASE_URL"],
+        api_url=env["HW_API_URL"],
+        prometheus_url=env["HW_PROMETHEUS_URL"],
+        topic_prefix="",
+    )
+
+
+@pytest.fixture
+def topics(stack: Endpoints) -> Iterator[TopicNames]:
+    """The public topics behind a random prefix, created for this test and deleted after it
+    (with any internal topics a stream app derived from the same prefix)."""
+    from kafka import KafkaAdminClient
+
+    from deploy.stack.kafka import create_topics
+
+    names = TopicNames(prefix=f"{random_id('t')}.")
+    create_topics(stack.kafka_bootstrap, names)
+    yield names
+    admin = KafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap, client_id="hw-tests")
+    try:
+        mine = [t for t in admin.list_topics() if t.startswith(names.prefix)]
+        with contextlib.suppress(Exception):
+            admin.delete_topics(mine)
+    finally:
+        admin.close()
+
+
+@pytest.fixture
+def endpoints(stack: Endpoints, topics: TopicNames) -> Endpoints:
+    """The stack's endpoints with this test's topic prefix."""
+    return stack.model_copy(update={"topic_prefix": topics.prefix})
+
+
+@pytest.fixture
+def database_url(stack: Endpoints) -> Iterator[str]:
+    """A fresh database with every migration applied; dropped after the test."""
+    import psycopg
+
+    base = stack.database_url.get_secret_value()
+    name = random_id("hw_test_")
+    admin_url = base.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = base.rsplit("/", 1)[0] + f"/{name}"
+    if importlib.util.find_spec("storage.migrations") is not None:
+        from storage.datastore import Datastore
+        from storage.migrations import migrate
+
+        store = Datastore(url)
+        try:
+            migrate(store)
+        finally:
+            store.close()
+    yield url
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def mqtt_enterprise(stack: Endpoints, stack_config) -> Iterator[Callable[..., tuple[str, str]]]:  # type: ignore[no-untyped-def]
+    """Factory: `mqtt_enterprise(enterprise_id=None, password=None) -> (id, password)` adds a
+    broker user that may publish under hw/v1/{id}/#; removed after the test."""
+    from deploy.stack import mosquitto
+
+    created: list[str] = []
+
+    def make(enterprise_id: str | None = None, password: str | None = None) -> tuple[str, str]:
+        enterprise_id = enterprise_id or random_id("E")
+        password = password or uuid.uuid4().hex
+        mosquitto.upsert_credentials(
+            stack_config, {enterprise_id: mosquitto.hash_password(password)}
+        )
+        created.append(enterprise_id)
+        return enterprise_id, password
+
+    yield make
+    if created:
+        mosquitto.remove_credentials(stack_config, created)
