@@ -1,0 +1,33 @@
+"""`./run demo`: sets everything up and runs hazardwatch on a simulated county."""
+
+from __future__ import annotations
+
+import argparse
+
+from deploy.cli.commands.up import bring_up
+from deploy.demo.steps import FOUNDATION
+from deploy.stack import stack
+from deploy.stack.config import StackConfig
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "demo",
+        help="set up, start everything and run a simulated county end to end",
+        description="First run installs what is missing. Leaves the stack running unless --stop.",
+    )
+    parser.add_argument("--seconds", type=int, default=60, help="how long the simulation runs")
+    parser.add_argument("--stop", action="store_true", help="stop everything at the end")
+    parser.set_defaults(handler=_demo)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    cfg = StackConfig.from_env()
+    bring_up(cfg)
+    for step in FOUNDATION:
+        print(f"\n{step.title}")
+        step.run(cfg)
+    print(f"\nLogs: {cfg.logs}/   Status: ./run status   Environment: ./run stack env")
+    if args.stop:
+        stack.down(cfg)
+    return 0
