@@ -44,11 +44,13 @@ def stack_config():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def stack(stack_config) -> Endpoints:  # type: ignore[no-untyped-def]
-    """Endpoints of a running stack, started once for the whole session when needed."""
-    if os.environ.get("HW_EXTERNAL_STACK") != "1":
-        from deploy.stack import stack as launcher
+    """Endpoints of a running stack: the HW_* environment as it is when HW_EXTERNAL_STACK=1
+    (`./run test` starts the stack first and sets it), else the local stack, started once."""
+    if os.environ.get("HW_EXTERNAL_STACK") == "1":
+        return Endpoints()
+    from deploy.stack import stack as launcher
 
-        launcher.up(stack_config, echo=lambda _line: None)
+    launcher.up(stack_config, echo=lambda _line: None)
     env = stack_config.env()
     return Endpoints(
         mqtt_host=env["HW_MQTT_HOST"],
