@@ -36,14 +36,14 @@ def random_id(prefix: str = "") -> str:
 
 
 @pytest.fixture(scope="session")
-def stack_config():  # type: ignore[no-untyped-def]
+def stack_config():
     from deploy.stack.config import StackConfig
 
     return StackConfig.from_env()
 
 
 @pytest.fixture(scope="session")
-def stack(stack_config) -> Endpoints:  # type: ignore[no-untyped-def]
+def stack(stack_config) -> Endpoints:
     """Endpoints of a running stack: the HW_* environment as it is when HW_EXTERNAL_STACK=1
     (`./run test` starts the stack first and sets it), else the local stack, started once."""
     if os.environ.get("HW_EXTERNAL_STACK") == "1":
@@ -117,7 +117,7 @@ def database_url(stack: Endpoints) -> Iterator[str]:
 
 
 @pytest.fixture
-def mqtt_enterprise(stack: Endpoints, stack_config) -> Iterator[Callable[..., tuple[str, str]]]:  # type: ignore[no-untyped-def]
+def mqtt_enterprise(stack: Endpoints, stack_config) -> Iterator[Callable[..., tuple[str, str]]]:
     """Factory: `mqtt_enterprise(enterprise_id=None, password=None) -> (id, password)` adds a
     broker user that may publish under hw/v1/{id}/#; removed after the test."""
     from deploy.stack import mosquitto
@@ -136,3 +136,37 @@ def mqtt_enterprise(stack: Endpoints, stack_config) -> Iterator[Callable[..., tu
     yield make
     if created:
         mosquitto.remove_credentials(stack_config, created)
+
+
+@pytest.fixture
+def service_process(tmp_path: Path) -> Iterator[Callable[..., object]]:
+    """Factory: `service_process(["streams", "worker"], env, port)` -> a started
+    `tests.support.processes.ServiceProcess` (call `.wait_ready()`); all stopped after the test."""
+    from tests.support.processes import ServiceProcess
+
+    started: list[ServiceProcess] = []
+
+    def make(argv: list[str], env: dict[str, str], port: int) -> ServiceProcess:
+        name = "-".join(argv).replace("/", "_")
+        proc = ServiceProcess(argv, env, port, tmp_path / f"{name}-{len(started)}.log").start()
+        started.append(proc)
+        return proc
+
+    yield make
+    for proc in started:
+        proc.stop()
+
+
+def endpoints_env(endpoints: Endpoints) -> dict[str, str]:
+    """The HW_* variables a child process needs to see `endpoints` (incl. the topic prefix)."""
+    return {
+        "HW_MQTT_HOST": endpoints.mqtt_host,
+        "HW_MQTT_PORT": str(endpoints.mqtt_port),
+        "HW_MQTT_SERVICE_USER": endpoints.mqtt_service_user,
+        "HW_MQTT_SERVICE_PASSWORD": endpoints.mqtt_service_password.get_secret_value(),
+        "HW_KAFKA_BOOTSTRAP": endpoints.kafka_bootstrap,
+        "HW_DATABASE_URL": endpoints.database_url.get_secret_value(),
+        "HW_API_URL": endpoints.api_url,
+        "HW_PROMETHEUS_URL": endpoints.prometheus_url,
+        "HW_TOPIC_PREFIX": endpoints.topic_prefix,
+    }
