@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from deploy.stack.config import StackConfig
 from schemas.settings import Endpoints
 from schemas.topics import TopicNames
 
@@ -36,14 +37,12 @@ def random_id(prefix: str = "") -> str:
 
 
 @pytest.fixture(scope="session")
-def stack_config():
-    from deploy.stack.config import StackConfig
-
+def stack_config() -> StackConfig:
     return StackConfig.from_env()
 
 
 @pytest.fixture(scope="session")
-def stack(stack_config) -> Endpoints:
+def stack(stack_config: StackConfig) -> Endpoints:
     """Endpoints of a running stack: the HW_* environment as it is when HW_EXTERNAL_STACK=1
     (`./run test` starts the stack first and sets it), else the local stack, started once."""
     if os.environ.get("HW_EXTERNAL_STACK") == "1":
@@ -117,7 +116,9 @@ def database_url(stack: Endpoints) -> Iterator[str]:
 
 
 @pytest.fixture
-def mqtt_enterprise(stack: Endpoints, stack_config) -> Iterator[Callable[..., tuple[str, str]]]:
+def mqtt_enterprise(
+    stack: Endpoints, stack_config: StackConfig
+) -> Iterator[Callable[..., tuple[str, str]]]:
     """Factory: `mqtt_enterprise(enterprise_id=None, password=None) -> (id, password)` adds a
     broker user that may publish under hw/v1/{id}/#; removed after the test."""
     from deploy.stack import mosquitto
