@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from deploy.stack.config import StackConfig
 from schemas.settings import Endpoints
@@ -55,9 +56,9 @@ def stack(stack_config: StackConfig) -> Endpoints:
         mqtt_host=env["HW_MQTT_HOST"],
         mqtt_port=int(env["HW_MQTT_PORT"]),
         mqtt_service_user=env["HW_MQTT_SERVICE_USER"],
-        mqtt_service_password=env["HW_MQTT_SERVICE_PASSWORD"],
+        mqtt_service_password=SecretStr(env["HW_MQTT_SERVICE_PASSWORD"]),
         kafka_bootstrap=env["HW_KAFKA_BOOTSTRAP"],
-        database_url=env["HW_DATABASE_URL"],
+        database_url=SecretStr(env["HW_DATABASE_URL"]),
         api_url=env["HW_API_URL"],
         prometheus_url=env["HW_PROMETHEUS_URL"],
         topic_prefix="",
