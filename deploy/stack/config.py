@@ -26,6 +26,8 @@ class StackConfig:
     prometheus_port: int = 19090
     api_port: int = 18000
     kafka_heap_mb: int = 512
+    # Another PostgreSQL 15 installation (e.g. one with TimescaleDB built in) via HW_PG_BIN.
+    pg_bin: Path = Path("/usr/lib/postgresql/15/bin")
 
     @classmethod
     def from_env(
@@ -46,6 +48,7 @@ class StackConfig:
             postgres_port=db.port or 15433,
             prometheus_port=prom.port or 19090,
             api_port=api.port or 18000,
+            pg_bin=Path(env.get("HW_PG_BIN", "/usr/lib/postgresql/15/bin")),
         )
 
     # Layout of .stack/: one folder per service, shared logs/run/cache/secrets.

@@ -13,7 +13,6 @@ from deploy.stack.config import StackConfig
 from deploy.stack.errors import PortInUse, StackError
 
 NAME = "postgres"
-BIN = Path("/usr/lib/postgresql/15/bin")
 
 # Modest settings for a 2-core, shared machine; durability stays on (fsync, synchronous_commit):
 # the sinks' exactly-once claim rests on a commit meaning what it says.
@@ -40,13 +39,16 @@ def _user() -> str | None:
     return "postgres" if os.geteuid() == 0 else None
 
 
-def timescaledb_available() -> bool:
+def timescaledb_available(cfg: StackConfig) -> bool:
     try:
         libdir = subprocess.run(
-            [str(BIN / "pg_config"), "--pkglibdir"], capture_output=True, text=True, check=True
+            [str(cfg.pg_bin / "pg_config"), "--pkglibdir"],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        libdir = "/usr/lib/postgresql/15/lib"
+        libdir = str(cfg.pg_bin.parent / "lib")
     return Path(libdir, "timescaledb.so").exists()
 
 
@@ -61,7 +63,7 @@ def _initdb(cfg: StackConfig) -> None:
         shutil.chown(base / "run", "postgres", "postgres")
     result = subprocess.run(
         [
-            str(BIN / "initdb"),
+            str(cfg.pg_bin / "initdb"),
             "-D",
             str(data),
             "-U",
@@ -83,11 +85,11 @@ def _initdb(cfg: StackConfig) -> None:
 
 def _argv(cfg: StackConfig) -> list[str]:
     settings = dict(_SETTINGS)
-    if timescaledb_available():
+    if timescaledb_available(cfg):
         settings["shared_preload_libraries"] = "timescaledb"
         settings["timescaledb.telemetry_level"] = "off"
     argv = [
-        str(BIN / "postgres"),
+        str(cfg.pg_bin / "postgres"),
         "-D",
         str(_dir(cfg) / "data"),
         "-p",
@@ -114,7 +116,7 @@ def _bootstrap(cfg: StackConfig) -> None:
             conn.execute("CREATE ROLE hazardwatch LOGIN SUPERUSER PASSWORD 'hazardwatch'")
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = 'hazardwatch'").fetchone():
             conn.execute("CREATE DATABASE hazardwatch OWNER hazardwatch")
-    if timescaledb_available():
+    if timescaledb_available(cfg):
         for db in ("template1", "hazardwatch"):
             with psycopg.connect(_admin_conninfo(cfg, db), autocommit=True) as conn:
                 conn.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
