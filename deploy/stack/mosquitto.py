@@ -7,9 +7,11 @@ The registry import and the test fixtures call `upsert_credentials`/`remove_cred
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import fcntl
 import hashlib
+import hmac
 import json
 import os
 import signal
@@ -82,6 +84,19 @@ def hash_password(plain: str) -> str:
             ["mosquitto_passwd", "-b", str(path), "u", plain], check=True, capture_output=True
         )
         return path.read_text().strip().split(":", 1)[1]
+
+
+def verify_password(plain: str, hashed: str) -> bool:
+    """Whether `plain` matches a `$7$` (PBKDF2-SHA512) hash written by `mosquitto_passwd`."""
+    try:
+        _, kind, iterations, salt, digest = hashed.split("$")
+        expected = base64.b64decode(digest)
+        actual = hashlib.pbkdf2_hmac(
+            "sha512", plain.encode(), base64.b64decode(salt), int(iterations), len(expected)
+        )
+    except ValueError:
+        return False
+    return kind == "7" and hmac.compare_digest(actual, expected)
 
 
 @contextlib.contextmanager
