@@ -36,7 +36,7 @@ def bring_up(cfg: StackConfig) -> None:
     stack.up(cfg)
     print("services:")
     services.up(cfg)
-    print(f'logs: {cfg.logs}/  environment: eval "$(./run stack env)"')
+    print(f'logs: {cfg.logs}/  environment: set -a; eval "$(./run stack env)"; set +a')
 
 
 def _up(args: argparse.Namespace) -> int:

@@ -1,0 +1,64 @@
+"""`python -m ingest [--instance N]`: one gateway process. The composition root of ingest/."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+
+from prometheus_client import CollectorRegistry
+
+from ingest import registry_refresh
+from ingest.gateway import Gateway
+from ingest.http import serve
+from ingest.kafka_sink import KafkaSink
+from ingest.metrics import IngestMetrics
+from ingest.registry_view import RegistrySnapshot
+from ingest.settings import IngestSettings
+from storage.datastore import Datastore
+from storage.registry import RegistryRepository
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__)
+    parser.add_argument("--instance", type=int, default=1, help="gateway number (client id, port)")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("kafka").setLevel(logging.WARNING)
+    settings = IngestSettings()
+
+    metrics = IngestMetrics(CollectorRegistry())
+    datastore = Datastore(settings.database_url.get_secret_value(), max_size=2)
+    repository = RegistryRepository(datastore)
+    snapshot = registry_refresh.load(repository)
+    metrics.registry_devices.set(len(snapshot.devices))
+    sink = KafkaSink(settings.kafka_bootstrap, client_id=f"hw-ingest-{args.instance}")
+    gateway = Gateway(settings, args.instance, sink, metrics, snapshot)
+
+    def install(new: RegistrySnapshot) -> None:
+        gateway.snapshot = new
+        metrics.registry_devices.set(len(new.devices))
+
+    stop = threading.Event()
+    registry_refresh.keep_fresh(
+        repository, lambda: gateway.snapshot, install, settings.ingest_registry_refresh_s, stop
+    )
+    server = serve(settings.http_port(args.instance), metrics.registry, gateway.ready)
+
+    def terminate(_signum: int, _frame: object) -> None:
+        stop.set()
+        gateway.shutdown()
+
+    signal.signal(signal.SIGTERM, terminate)
+    signal.signal(signal.SIGINT, terminate)
+    try:
+        gateway.run(stop)
+    finally:
+        sink.close()
+        server.shutdown()
+        datastore.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,185 @@
+"""The MQTT→Kafka gateway: shared subscription in, envelopes and rejections out, PUBACK only
+after Kafka acknowledged.
+
+If Kafka fails, the gateway stops acknowledging and drops its MQTT connection; the broker keeps
+the unacknowledged QoS 1 messages in our persistent session and redelivers them once we
+reconnect, which happens only when Kafka answers again. Nothing is lost; a message Kafka had
+already taken may come twice, which consumers absorb by (device_id, seq).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import UTC, datetime
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from ingest.acks import OrderedAcks, Pending
+from ingest.addressing import parse_topic
+from ingest.kafka_sink import KafkaSink
+from ingest.metrics import IngestMetrics
+from ingest.rate_limit import RateLimiter
+from ingest.registry_view import RegistrySnapshot
+from ingest.settings import IngestSettings
+from ingest.validation import Accepted, Context, Outcome, Rejected, accept
+from schemas.rejected import RejectedMessage
+
+log = logging.getLogger(__name__)
+
+
+class Gateway:
+    def __init__(
+        self,
+        settings: IngestSettings,
+        instance: int,
+        sink: KafkaSink,
+        metrics: IngestMetrics,
+        snapshot: RegistrySnapshot,
+    ) -> None:
+        self.settings = settings
+        self.topics = settings.topics
+        self.sink = sink
+        self.metrics = metrics
+        self.snapshot = snapshot
+        self.limiter = RateLimiter(
+            settings.ingest_rate_per_device, settings.ingest_burst_per_device, time.monotonic
+        )
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=f"hw-ingest-{instance}",
+            protocol=mqtt.MQTTv5,
+            manual_ack=True,
+        )
+        self.client.username_pw_set(
+            settings.mqtt_service_user, settings.mqtt_service_password.get_secret_value()
+        )
+        self.client.max_inflight_messages_set(1000)
+        self.client.on_connect = self._on_connect
+        self.client.on_message = self._on_message
+        self.acks = OrderedAcks(self._ack)
+        self.connected = threading.Event()
+        self._kafka_failed = threading.Event()
+
+    def _ack(self, mid: int) -> None:
+        self.client.ack(mid, 1)
+
+    # -- MQTT side (callbacks run in the paho network thread) --
+    def _on_connect(
+        self, client: mqtt.Client, _u: object, _f: object, rc: object, _p: object
+    ) -> None:
+        if getattr(rc, "is_failure", False):
+            log.error("MQTT connect refused: %s", rc)
+            return
+        client.subscribe(f"$share/{self.settings.ingest_shared_group}/hw/v1/#", qos=1)
+        self.connected.set()
+        log.info("connected to MQTT, subscribed to the shared ingest subscription")
+
+    def _on_message(self, _c: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
+        received_at = datetime.now(UTC)
+        began = time.monotonic()
+        address = parse_topic(msg.topic)
+        self.metrics.received.labels(address.channel if address else "invalid").inc()
+        outcomes = accept(
+            msg.topic, bytes(msg.payload), Context(self.snapshot, self.limiter, received_at)
+        )
+        pending = self.acks.received(msg.mid, len(outcomes)) if msg.qos > 0 else None
+        self.metrics.inflight.set(len(self.acks))
+        for outcome in outcomes:
+            self._produce(outcome, msg.topic, received_at, began, pending)
+
+    def _produce(
+        self,
+        outcome: Outcome,
+        topic: str,
+        received_at: datetime,
+        began: float,
+        pending: Pending | None,
+    ) -> None:
+        key: bytes | None
+        if isinstance(outcome, Accepted):
+            env = outcome.envelope
+            target, key, value = self.topics.readings, env.device_id.encode(), env.encode()
+            counter = self.metrics.forwarded.labels(env.family.value, env.channel.value)
+        else:
+            target, key, value = (
+                self.topics.rejected,
+                _key(outcome),
+                _rejected(outcome, topic, received_at),
+            )
+            counter = self.metrics.rejected.labels(outcome.reason.value)
+
+        def done() -> None:
+            counter.inc()
+            self.metrics.produce_latency.observe(time.monotonic() - began)
+            if pending is not None:
+                self.acks.part_done(pending)
+                self.metrics.inflight.set(len(self.acks))
+
+        self.sink.send(target, key, value, done, self._on_kafka_failure)
+
+    def _on_kafka_failure(self, exc: Exception) -> None:
+        if not self._kafka_failed.is_set():
+            log.error("Kafka did not take a message (%s); pausing MQTT until it answers", exc)
+            self._kafka_failed.set()
+            self.client.disconnect()
+
+    # -- lifecycle --
+    def run(self, stop: threading.Event) -> None:
+        """Connect, consume until `stop`; after a Kafka failure, wait for Kafka, then resume."""
+        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        properties.SessionExpiryInterval = self.settings.ingest_session_expiry_s
+        while not stop.is_set():
+            self._wait_for_kafka(stop)
+            if stop.is_set():
+                break
+            self._kafka_failed.clear()
+            try:
+                self.client.connect(
+                    self.settings.mqtt_host,
+                    self.settings.mqtt_port,
+                    keepalive=30,
+                    clean_start=False,
+                    properties=properties,
+                )
+            except OSError as exc:
+                log.warning("MQTT broker unreachable (%s); retrying", exc)
+                stop.wait(2.0)
+                continue
+            self.client.loop_forever(retry_first_connection=True)
+            self.connected.clear()
+            dropped = self.acks.reset()
+            log.warning("MQTT loop ended; %d unacknowledged messages left to redelivery", dropped)
+
+    def _wait_for_kafka(self, stop: threading.Event) -> None:
+        while not stop.is_set() and not self.sink.reachable(self.topics.readings):
+            log.warning("waiting for Kafka")
+            stop.wait(2.0)
+
+    def shutdown(self) -> None:
+        self.client.disconnect()
+
+    def ready(self) -> bool:
+        """Subscribed on the broker, and Kafka answered since the last failure."""
+        return self.connected.is_set() and not self._kafka_failed.is_set()
+
+
+def _key(rejected: Rejected) -> bytes | None:
+    return rejected.device_id.encode() if rejected.device_id else None
+
+
+def _rejected(outcome: Rejected, topic: str, received_at: datetime) -> bytes:
+    return RejectedMessage(
+        raw_b64=RejectedMessage.b64(outcome.raw),
+        mqtt_topic=topic,
+        reason=outcome.reason,
+        detail=outcome.detail,
+        received_at=received_at,
+        source="ingest",
+        device_id=outcome.device_id,
+        enterprise_id=outcome.enterprise_id,
+    ).encode()

@@ -1,0 +1,22 @@
+"""The gateway's configuration, read once in `ingest.__main__`."""
+
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from schemas.settings import Endpoints
+
+
+class IngestSettings(Endpoints):
+    model_config = SettingsConfigDict(env_prefix="HW_", extra="ignore")
+
+    ingest_http_port: int | None = None  # default 18100 + instance
+    ingest_rate_per_device: float = 10.0
+    ingest_burst_per_device: float = 50.0
+    ingest_registry_refresh_s: float = 5.0
+    # How long the broker keeps our session (and its unacked QoS 1 messages) while we are down.
+    ingest_session_expiry_s: int = 7 * 24 * 3600
+    ingest_shared_group: str = "ingest"
+
+    def http_port(self, instance: int) -> int:
+        return self.ingest_http_port or 18100 + instance
