@@ -51,7 +51,7 @@ class Gateway:
         )
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
-            client_id=f"hw-ingest-{instance}",
+            client_id=f"hw-ingest-{settings.ingest_shared_group}-{instance}",
             protocol=mqtt.MQTTv5,
             manual_ack=True,
         )
