@@ -10,12 +10,14 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import paho.mqtt.client as mqtt
 import pytest
 from kafka import KafkaConsumer
 from paho.mqtt.enums import CallbackAPIVersion
 
+from schemas.families import Family, Industry
 from schemas.registry import DeviceRecord, EnterpriseRecord, Registry
 from schemas.settings import Endpoints
 from storage.datastore import Datastore
@@ -75,14 +77,17 @@ def site(database_url: str, mqtt_enterprise) -> Site:
     registry = Registry(
         enterprises=(
             EnterpriseRecord(
-                id=enterprise_id, name="测试企业", division="330106001001", industry="chemical"
+                id=enterprise_id,
+                name="测试企业",
+                division="330106001001",
+                industry=Industry.CHEMICAL,
             ),
         ),
         devices=tuple(
             DeviceRecord(
                 id=d,
                 enterprise=enterprise_id,
-                family=f,
+                family=Family(f),
                 type=types[f],
                 gateway="GW-1" if f in ("gas", "shutoff") else None,
                 report_interval_s=10,
@@ -106,11 +111,14 @@ def gateways(endpoints: Endpoints, database_url: str, service_process) -> Gatewa
     return Gateways(env, service_process)
 
 
+Record = tuple[str, bytes, dict[str, Any]]
+
+
 class TopicReader:
     """Collects every record of some topics from the beginning, in a background thread."""
 
     def __init__(self, bootstrap: str, topics: list[str]) -> None:
-        self.records: queue.Queue[tuple[str, bytes | None, dict]] = queue.Queue()
+        self.records: queue.Queue[Record] = queue.Queue()
         self._stop = threading.Event()
         self._consumer = KafkaConsumer(
             *topics,
@@ -126,12 +134,12 @@ class TopicReader:
     def _run(self) -> None:
         while not self._stop.is_set():
             for record in self._consumer:
-                self.records.put((record.topic, record.key, json.loads(record.value)))
+                self.records.put((record.topic, record.key or b"", json.loads(record.value)))
         self._consumer.close()
 
-    def take(self, count: int, timeout: float = 30.0) -> list[tuple[str, bytes | None, dict]]:
+    def take(self, count: int, timeout: float = 30.0) -> list[Record]:
         deadline = time.monotonic() + timeout
-        out = []
+        out: list[Record] = []
         while len(out) < count:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -142,9 +150,9 @@ class TopicReader:
                 continue
         return out
 
-    def quiet(self, seconds: float = 1.5) -> list[tuple[str, bytes | None, dict]]:
+    def quiet(self, seconds: float = 1.5) -> list[Record]:
         """Whatever else arrives within `seconds` (expected: nothing)."""
-        extra = []
+        extra: list[Record] = []
         deadline = time.monotonic() + seconds
         while (remaining := deadline - time.monotonic()) > 0:
             try:

@@ -25,7 +25,7 @@ def test_a_valid_message_of_every_family_and_channel_arrives_once_with_its_key(
     gateways.start()
     client = site.client(endpoints)
     sent = []
-    bodies = {
+    bodies: dict[tuple[str, str], dict[str, object]] = {
         ("gas", "telemetry"): {"concentration": 12.5, "unit": "%LEL"},
         ("shutoff", "telemetry"): {"state": "open"},
         ("elevator", "telemetry"): {"floor": 3, "moving": True},

@@ -142,7 +142,9 @@ def test_while_kafka_is_down_the_gateway_holds_its_acks_and_loses_nothing(
     try:
         publish(range(0, 40))
         assert len(reader.take(40)) == 40
-        os.kill(kafka.pid(own_kafka), signal.SIGKILL)
+        pid = kafka.pid(own_kafka)
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
         publish(range(40, 80))  # the broker takes them; the gateway cannot forward them
         assert _poll(lambda: _inflight(gateway.port) > 0), "the gateway acknowledged without Kafka"
         launcher.up(own_kafka, ["kafka"], echo=lambda _l: None)

@@ -161,7 +161,7 @@ def test_a_batch_splits_and_a_bad_item_is_rejected_alone():
         ("Rejected", RejectReason.NOT_OWNER),
         ("Accepted", None),
     ]
-    assert outcomes[0].envelope.gateway_id == "GW-1"  # type: ignore[union-attr]
+    assert outcomes[0].envelope.gateway_id == "GW-1"
 
 
 def test_a_batch_of_more_than_500_readings_is_refused_whole():
