@@ -1,0 +1,1 @@
+"""HTTP routes of the alerts service, one module per concept (DESIGN section 12)."""

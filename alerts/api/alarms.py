@@ -1,0 +1,211 @@
+"""Alarms: the list in the caller's scope, one alarm with its history, and commands on it."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from alerts import transitions
+from alerts.api.deps import ScopeDep, ServicesDep
+from alerts.auth.scope import Scope
+from alerts.csv_export import to_csv
+from alerts.errors import NotFound
+from alerts.services import Services
+from schemas.commands import Actor, AlarmCommand
+from schemas.events import Cause
+from schemas.families import Family, Severity
+from storage import queries
+
+router = APIRouter(prefix="/api/v1/alarms", tags=["alarms"])
+
+Action = Literal["acknowledge", "dispatch", "resolve", "close", "supervise"]
+_CSV_COLUMNS = (
+    "alarm_id",
+    "device_id",
+    "enterprise_id",
+    "division",
+    "family",
+    "condition",
+    "severity",
+    "state",
+    "raised_at",
+    "closed_at",
+)
+
+
+class AlarmOut(BaseModel):
+    alarm_id: str
+    device_id: str
+    enterprise_id: str
+    division: str
+    family: str
+    condition: str
+    severity: str
+    state: str
+    raised_at: datetime
+    closed_at: datetime | None
+    view: dict[str, Any]
+
+
+class AlarmList(BaseModel):
+    items: list[AlarmOut]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next (older) page")
+
+
+class AlarmWithHistory(BaseModel):
+    alarm: AlarmOut
+    events: list[dict[str, Any]]
+
+
+class CommandBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    comment: str | None = Field(default=None, max_length=2000)
+    cause: Cause | None = None
+    assignee: str | None = Field(default=None, max_length=128)
+    command_id: str | None = Field(
+        default=None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$"
+    )
+
+
+class Accepted(BaseModel):
+    command_id: str
+    alarm_id: str
+    action: Action
+
+
+def _cursor(after: tuple[datetime, str] | None) -> str | None:
+    if after is None:
+        return None
+    return base64.urlsafe_b64encode(f"{after[0].isoformat()}|{after[1]}".encode()).decode()
+
+
+def _after(cursor: str | None) -> tuple[datetime, str] | None:
+    if not cursor:
+        return None
+    try:
+        ts, alarm_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
+        return datetime.fromisoformat(ts), alarm_id
+    except ValueError as exc:
+        from fastapi.exceptions import RequestValidationError
+
+        raise RequestValidationError(
+            [{"loc": ("query", "cursor"), "msg": "not a cursor from this API", "type": "value"}]
+        ) from exc
+
+
+def _filter(
+    scope: Scope,
+    state: str,
+    families: list[Family] | None,
+    severities: list[Severity] | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> queries.AlarmFilter:
+    wanted = tuple(f.value for f in families or ())
+    if scope.families:
+        allowed = set(scope.family_names)
+        wanted = tuple(f for f in wanted if f in allowed) or scope.family_names
+        if families and not set(wanted) & {f.value for f in families}:
+            wanted = ("-",)  # asked only for families outside the scope: nothing matches
+    return queries.AlarmFilter(
+        division_prefix=scope.division_prefix,
+        families=wanted,
+        severities=tuple(s.value for s in severities or ()),
+        state=state,  # type: ignore[arg-type]
+        since=since,
+        until=until,
+        enterprise_id=scope.enterprise_id,
+    )
+
+
+@router.get("", response_model=AlarmList, summary="alarms in the caller's scope, newest first")
+def list_alarms(
+    scope: ScopeDep,
+    svc: ServicesDep,
+    state: Literal["open", "closed", "all"] = "open",
+    family: Annotated[list[Family] | None, Query()] = None,
+    severity: Annotated[list[Severity] | None, Query()] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+    format: Literal["json", "csv"] = "json",
+) -> AlarmList | Response:
+    flt = _filter(scope, state, family, severity, since, until)
+    page = queries.alarm_history(svc.store, flt, after=_after(cursor), limit=limit)
+    if format == "csv":
+        rows = ([getattr(a, c) for c in _CSV_COLUMNS] for a in page.items)
+        return to_csv(_CSV_COLUMNS, rows, "alarms.csv")
+    return AlarmList(
+        items=[AlarmOut(**vars(a)) for a in page.items], next_cursor=_cursor(page.next_after)
+    )
+
+
+def _detail(svc: Services, scope: Scope, alarm_id: str) -> queries.AlarmDetail:
+    detail = queries.alarm_detail(svc.store, alarm_id, scope.division_prefix, scope.family_names)
+    if detail is None or (
+        scope.enterprise_id and detail.alarm.enterprise_id != scope.enterprise_id
+    ):
+        raise NotFound(f"no alarm {alarm_id} in your scope")
+    return detail
+
+
+@router.get(
+    "/{alarm_id}",
+    response_model=AlarmWithHistory,
+    summary="the alarm's current state and its full event history",
+)
+def get_alarm(alarm_id: str, scope: ScopeDep, svc: ServicesDep) -> AlarmWithHistory:
+    detail = _detail(svc, scope, alarm_id)
+    return AlarmWithHistory(alarm=AlarmOut(**vars(detail.alarm)), events=detail.events)
+
+
+@router.post(
+    "/{alarm_id}/{action}",
+    status_code=202,
+    response_model=Accepted,
+    summary="acknowledge, dispatch, resolve, close or supervise; the outcome is an event",
+)
+def command(
+    alarm_id: str,
+    action: Action,
+    scope: ScopeDep,
+    svc: ServicesDep,
+    body: CommandBody | None = None,
+) -> Accepted:
+    body = body or CommandBody()
+    alarm = _detail(svc, scope, alarm_id).alarm
+    command_id = body.command_id or uuid.uuid4().hex
+    if not _already_applied(svc, alarm_id, command_id):
+        transitions.check(action, alarm.state, scope.role, bool(alarm.view.get("supervised")))
+        svc.bus.send(
+            AlarmCommand(
+                command_id=command_id,
+                kind=action,
+                alarm_id=alarm_id,
+                device_id=alarm.device_id,
+                actor=Actor(subject=scope.subject, role=scope.role, scope=scope.raw),  # type: ignore[arg-type]
+                comment=body.comment,
+                cause=body.cause,
+                assignee=body.assignee,
+                issued_at=datetime.now(UTC),
+            )
+        )
+    return Accepted(command_id=command_id, alarm_id=alarm_id, action=action)
+
+
+def _already_applied(svc: Services, alarm_id: str, command_id: str) -> bool:
+    """A command id already in the alarm's history: the same request again is the same command."""
+    with svc.store.transaction() as conn:
+        row = conn.execute(
+            "SELECT 1 FROM alarm_events WHERE alarm_id = %s AND body->>'command_id' = %s LIMIT 1",
+            (alarm_id, command_id),
+        ).fetchone()
+    return row is not None

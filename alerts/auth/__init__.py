@@ -1,0 +1,1 @@
+"""Bearer tokens and the scope they carry (DESIGN section 7)."""

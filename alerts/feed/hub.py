@@ -1,0 +1,173 @@
+"""The process's single consumer of the alarm-event topic and its fan-out to subscribers.
+
+The consumer runs in a thread (kafka-python is blocking); each subscriber is an asyncio queue
+fed through `call_soon_threadsafe`. A subscriber whose queue is full is dropped (and told so)
+instead of slowing the consumer for everyone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kafka import KafkaConsumer, TopicPartition
+
+from alerts.feed.position import Position
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FeedEvent:
+    partition: int
+    offset: int
+    event: dict[str, Any]
+
+
+DROPPED = object()  # sentinel put on a queue whose subscriber fell behind
+
+
+@dataclass(eq=False)
+class Subscription:
+    queue: asyncio.Queue[object]
+    loop: asyncio.AbstractEventLoop
+    start: Position
+    dropped: bool = field(default=False)
+
+
+class Hub:
+    def __init__(
+        self,
+        bootstrap: str,
+        topic: str,
+        queue_size: int,
+        on_drop: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.bootstrap = bootstrap
+        self.topic = topic
+        self.queue_size = queue_size
+        self.on_drop = on_drop
+        self._subs: set[Subscription] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self.partitions = 0
+        self._position = Position(())
+        self._thread = threading.Thread(target=self._run, name="feed-hub", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set() and self._thread.is_alive()
+
+    def wait_ready(self, timeout: float) -> bool:
+        return self._ready.wait(timeout)
+
+    def subscribe(self) -> Subscription:
+        """A live subscription; its `start` is the position the hub delivers from."""
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            sub = Subscription(asyncio.Queue(self.queue_size), loop, self._position)
+            self._subs.add(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        with self._lock:
+            self._subs.discard(sub)
+
+    def _run(self) -> None:
+        consumer = KafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            enable_auto_commit=False,
+            group_id=None,
+            client_id="hw-alerts-feed",
+        )
+        partitions = [
+            TopicPartition(self.topic, p)
+            for p in sorted(consumer.partitions_for_topic(self.topic) or [])
+        ]
+        consumer.assign(partitions)
+        consumer.seek_to_end(*partitions)
+        ends = {tp.partition: consumer.position(tp) for tp in partitions}
+        with self._lock:
+            self.partitions = len(partitions)
+            self._position = Position(tuple(ends[p] for p in range(len(partitions))))
+        self._ready.set()
+        log.info("live feed following %s from %s", self.topic, self._position.encode())
+        while not self._stop.is_set():
+            for tp, records in consumer.poll(timeout_ms=200).items():
+                for record in records:
+                    self._publish(FeedEvent(tp.partition, record.offset, json.loads(record.value)))
+        consumer.close()
+
+    def _publish(self, item: FeedEvent) -> None:
+        with self._lock:
+            self._position = self._position.advanced(item.partition, item.offset)
+            subs = list(self._subs)
+        for sub in subs:
+            sub.loop.call_soon_threadsafe(self._offer, sub, item)
+
+    def _offer(self, sub: Subscription, item: FeedEvent) -> None:
+        if sub.dropped:
+            return
+        try:
+            sub.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            sub.dropped = True
+            self.unsubscribe(sub)
+            self.on_drop()
+            while not sub.queue.empty():
+                sub.queue.get_nowait()
+            sub.queue.put_nowait(DROPPED)
+
+
+def replay(
+    bootstrap: str, topic: str, start: Position, stop: Position, timeout_s: float = 30.0
+) -> list[FeedEvent]:
+    """The events between two positions, in offset order per partition (blocking)."""
+    wanted = {
+        p: (start.offsets[p], stop.offsets[p])
+        for p in range(len(stop.offsets))
+        if start.offsets[p] < stop.offsets[p]
+    }
+    if not wanted:
+        return []
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        group_id=None,
+        client_id="hw-alerts-replay",
+    )
+    try:
+        tps = {p: TopicPartition(topic, p) for p in wanted}
+        consumer.assign(list(tps.values()))
+        for p, tp in tps.items():
+            consumer.seek(tp, wanted[p][0])
+        out: list[FeedEvent] = []
+        remaining = set(wanted)
+        deadline = time.monotonic() + timeout_s
+        while remaining and time.monotonic() < deadline:
+            batch = consumer.poll(timeout_ms=1000)
+            if not batch:
+                continue
+            for tp, records in batch.items():
+                for record in records:
+                    if record.offset < wanted[tp.partition][1]:
+                        out.append(FeedEvent(tp.partition, record.offset, json.loads(record.value)))
+                if consumer.position(tp) >= wanted[tp.partition][1]:
+                    remaining.discard(tp.partition)
+                    consumer.pause(tp)
+        return out
+    finally:
+        consumer.close()
