@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from deploy import services
 from deploy.cli.commands.up import bring_up
-from deploy.demo.steps import FOUNDATION
+from deploy.demo import script
 from deploy.stack import stack
 from deploy.stack.config import StackConfig
 
@@ -16,7 +17,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="set up, start everything and run a simulated county end to end",
         description="First run installs what is missing. Leaves the stack running unless --stop.",
     )
-    parser.add_argument("--seconds", type=int, default=60, help="how long the simulation runs")
+    parser.add_argument(
+        "--seconds",
+        type=int,
+        default=75,
+        help="how long the simulated county runs (default 75; at least 60 shows every incident)",
+    )
     parser.add_argument("--stop", action="store_true", help="stop everything at the end")
     parser.set_defaults(handler=_demo)
 
@@ -24,10 +30,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def _demo(args: argparse.Namespace) -> int:
     cfg = StackConfig.from_env()
     bring_up(cfg)
-    for step in FOUNDATION:
-        print(f"\n{step.title}")
-        step.run(cfg)
+    script.run(cfg, args.seconds)
     print(f"\nLogs: {cfg.logs}/   Status: ./run status   Environment: ./run stack env")
     if args.stop:
+        services.down(cfg)
         stack.down(cfg)
     return 0

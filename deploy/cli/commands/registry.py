@@ -48,12 +48,18 @@ def _passwords(registry: Registry, stored: dict[str, str]) -> tuple[dict[str, st
 
 
 def _import(args: argparse.Namespace) -> int:
+    import_file(args.file)
+    return 0
+
+
+def import_file(path: Path) -> None:
+    """Validate and import `path`; prints the outcome, raises CliError when refused."""
     try:
-        text = args.file.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise CliError(f"cannot read {args.file}: {exc.strerror}") from exc
+        raise CliError(f"cannot read {path}: {exc.strerror}") from exc
     try:
-        registry = parse(text, str(args.file))
+        registry = parse(text, str(path))
     except RegistryFileInvalid as exc:
         for error in exc.errors:
             print(error)
@@ -80,4 +86,3 @@ def _import(args: argparse.Namespace) -> int:
         f"{summary.devices_removed}; version {summary.version}"
         + ("" if summary.changed else " (nothing changed)")
     )
-    return 0
