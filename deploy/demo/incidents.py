@@ -74,8 +74,9 @@ def _step_leak(t: float) -> float:
     return 70.0 if 10 <= t < 45 else 2.0
 
 
-def _frozen(t: float, rng: random.Random) -> Message:
-    return Message("telemetry", {"concentration": 0.3, "unit": "mg/m3"})
+def _frozen(value: float) -> Script:
+    # A value that never moves, not even in the last digit, is the tamper sign.
+    return lambda t, rng: Message("telemetry", {"concentration": value, "unit": "mg/m3"})
 
 
 def _electrical(t: float, rng: random.Random) -> Message:
@@ -85,13 +86,18 @@ def _electrical(t: float, rng: random.Random) -> Message:
     )
 
 
+def scripts(run_seed: int) -> dict[str, Script]:
+    """The county's scripts; the frozen value differs per run, so a rerun is a new occurrence."""
+    return {**SCRIPTS, "GD-0004": _frozen(round(0.2 + (run_seed % 9) / 10, 1))}
+
+
 SCRIPTS: dict[str, Script] = {
     "GD-0001": _gas(_slow_leak),
     "SV-0001": _valve(closes_at=36.0),
     "GD-0002": _gas(lambda t: 4.0),
     "SV-0002": _valve(closes_at=None),
     "GD-0003": _silent_after(20.0, _gas(lambda t: 2.0)),
-    "GD-0004": _frozen,
+    "GD-0004": _frozen(0.3),
     "GD-0101": _gas(_step_leak),
     "SV-0101": _valve(closes_at=None),  # the valve that fails to close
     "GD-0201": _gas(lambda t: 1.5),

@@ -14,7 +14,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from deploy.demo.incidents import SCRIPTS
+from deploy.demo.incidents import scripts
 
 
 @dataclass
@@ -45,12 +45,13 @@ def run(
     """Publish every scripted device for `seconds`; returns what was sent."""
     rng = random.Random(seed)
     passwords = {e["id"]: str(e["mqtt_password"]) for e in registry["enterprises"]}
-    devices = [d for d in registry["devices"] if d["id"] in SCRIPTS]
+    base = int(time.time() * 10)
+    behaviour = scripts(base)
+    devices = [d for d in registry["devices"] if d["id"] in behaviour]
     clients = {ent: _client(host, port, ent, pw) for ent, pw in passwords.items()}
     # Devices count on from where they were: a rerun of the demo must not look like a replay
     # (the stream worker drops a seq it has already seen). 10 per second of wall time is more
     # than any scripted device sends.
-    base = int(time.time() * 10)
     seq: Counter[str] = Counter({d["id"]: base for d in devices})
     next_at = {d["id"]: 0.0 for d in devices}
     stats = PublishStats()
@@ -62,7 +63,7 @@ def run(
                 if t < next_at[device["id"]]:
                     continue
                 next_at[device["id"]] = t + float(device.get("report_interval_s", 10))
-                message = SCRIPTS[device["id"]](t, rng)
+                message = behaviour[device["id"]](t, rng)
                 if message is None:
                     continue
                 seq[device["id"]] += 1

@@ -21,7 +21,7 @@ from alerts.auth.tokens import Claims, issue
 from deploy.demo import publisher
 from deploy.demo.feed import FeedListener
 from deploy.demo.incidents import INCIDENTS
-from deploy.demo.monitor import RESET, Monitor
+from deploy.demo.monitor import CONCLUDE, RESET, RESPOND, Monitor
 from deploy.stack.config import StackConfig
 
 REGISTRY = Path(__file__).with_name("county.yaml")
@@ -139,7 +139,11 @@ def _handle_leak(monitor: Monitor, deadline: float) -> list[str]:
         f"    alarm {alarm['alarm_id'][:8]}… {alarm['severity']} raised "
         f"{alarm['raised_at'][11:19]} UTC"
     )
-    return monitor.handle(alarm["alarm_id"])
+    done = monitor.handle(alarm["alarm_id"], RESPOND)
+    if monitor.wait_cleared(alarm["alarm_id"], timeout=max(1.0, deadline - time.monotonic())):
+        print("    concentration back to normal (ConditionCleared)")
+        done += monitor.handle(alarm["alarm_id"], CONCLUDE)
+    return done
 
 
 def _summary(
@@ -224,6 +228,10 @@ def _summary(
     print(f"  tokens        monitor 330106001: {monitors['330106001']}")
     print(f"                regulator 330106 gas+shutoff: {regulator}")
     print(f"                admin: {admin}")
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f} s"
 
 
 def _uptime() -> None:
