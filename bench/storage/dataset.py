@@ -1,0 +1,149 @@
+"""A synthetic county written straight into the database (no Kafka): readings over 30 days,
+a registry, alarm events with their handling, offline episodes. SQL generate_series keeps it
+fast and bounded; the rollups are built the way each mode builds them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+
+from storage.datastore import Datastore
+from storage.migrations import migrate
+from storage.mode import detect
+
+START = datetime(2026, 1, 1, tzinfo=UTC)
+DAYS = 30
+COUNTY = "330106"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    store: Datastore
+    devices: int
+    readings: int
+    alarms: int
+
+
+@contextlib.contextmanager
+def fresh_database(server_url: str) -> Iterator[Datastore]:
+    admin = server_url.rsplit("/", 1)[0] + "/postgres"
+    name = f"hw_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    store = Datastore(server_url.rsplit("/", 1)[0] + f"/{name}", max_size=4)
+    try:
+        migrate(store)
+        yield store
+    finally:
+        store.close()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def generate(store: Datastore, readings: int, devices: int = 200, alarms: int = 5000) -> Dataset:
+    """`readings` spread evenly over `devices` and 30 days."""
+    per_device = readings // devices
+    step_s = DAYS * 86400 / per_device
+    with psycopg.connect(store.url, autocommit=True) as conn:
+        _registry(conn, devices)
+        if detect(conn) == "postgresql":
+            _partitions(conn)
+        conn.execute(
+            "INSERT INTO readings (device_id, ts, seq, received_at, family, enterprise_id,"
+            " division, channel, concentration, payload)"
+            " SELECT 'D' || d, %(start)s::timestamptz + make_interval(secs => s * %(step)s), s,"
+            "  %(start)s::timestamptz + make_interval(secs => s * %(step)s), 'gas',"
+            "  'E' || mod(d, 50), %(county)s || lpad(mod(d, 10)::text, 3, '0') || '001',"
+            "  'telemetry',"
+            "  mod(s, 97) * 0.5, '{}'::jsonb"
+            " FROM generate_series(0, %(devices)s - 1) d, generate_series(0, %(n)s - 1) s",
+            {"start": START, "step": step_s, "county": COUNTY, "devices": devices, "n": per_device},
+        )
+        _rollups(conn)
+        _alarms(conn, alarms, devices)
+        conn.execute("ANALYZE")
+    return Dataset(store, devices, per_device * devices, alarms)
+
+
+def _registry(conn: psycopg.Connection, devices: int) -> None:
+    conn.execute(
+        "INSERT INTO enterprises (id, name, division, industry)"
+        " SELECT 'E' || e, 'E' || e, %s || lpad(mod(e, 10)::text, 3, '0') || '001', 'chemical'"
+        " FROM generate_series(0, 49) e",
+        (COUNTY,),
+    )
+    conn.execute(
+        "INSERT INTO devices (id, enterprise_id, family, type, report_interval_s)"
+        " SELECT 'D' || d, 'E' || mod(d, 50), 'gas', 'combustible', 10"
+        " FROM generate_series(0, %s - 1) d",
+        (devices,),
+    )
+
+
+def _partitions(conn: psycopg.Connection) -> None:
+    for month_start in (START, START + timedelta(days=31)):
+        end = datetime(month_start.year, month_start.month % 12 + 1, 1, tzinfo=UTC)
+        conn.execute(
+            f"CREATE TABLE IF NOT EXISTS readings_{month_start:%Y%m} PARTITION OF readings"
+            f" FOR VALUES FROM ('{month_start.isoformat()}') TO ('{end.isoformat()}')"
+        )
+
+
+def _rollups(conn: psycopg.Connection) -> None:
+    if detect(conn) == "timescaledb":
+        for view in ("readings_1m", "readings_1h", "readings_1d"):
+            conn.execute(f"CALL refresh_continuous_aggregate('{view}', NULL, NULL)")
+        return
+    for table, unit in (("readings_1m", "minute"), ("readings_1h", "hour"), ("readings_1d", "day")):
+        conn.execute(
+            f"INSERT INTO {table} (device_id, bucket, n, concentration_min, concentration_max,"
+            " concentration_sum, concentration_count)"
+            f" SELECT device_id, date_trunc('{unit}', ts, 'UTC'), count(*), min(concentration),"
+            " max(concentration), sum(concentration), count(concentration)"
+            " FROM readings GROUP BY 1, 2"
+        )
+
+
+def _alarms(conn: psycopg.Connection, alarms: int, devices: int) -> None:
+    """Each alarm: raised, acknowledged after a few minutes, closed after hours (most)."""
+    conn.execute(
+        "CREATE TEMP TABLE seed AS SELECT a, 'A' || a AS alarm_id,"
+        " 'D' || mod(a, %(devices)s) AS dev,"
+        " 'E' || mod(mod(a, %(devices)s), 50) AS ent,"
+        " %(county)s || lpad(mod(mod(a, %(devices)s), 10)::text, 3, '0') || '001' AS div,"
+        " (ARRAY['red','orange','yellow'])[1 + mod(a, 3)] AS sev,"
+        " %(start)s::timestamptz + make_interval(secs => a * %(gap)s) AS at"
+        " FROM generate_series(0, %(alarms)s - 1) a",
+        {"devices": devices, "county": COUNTY, "alarms": alarms, "start": START,
+         "gap": DAYS * 86400 / alarms},
+    )  # fmt: skip
+    steps = (
+        ("AlarmRaised", 1, "0", "true"),
+        ("Acknowledged", 2, "60 + mod(a, 600)", "mod(a, 7) <> 0"),
+        ("Resolved", 3, "3600 + mod(a, 7200)", "mod(a, 3) <> 0"),
+        ("Closed", 4, "3700 + mod(a, 7200)", "mod(a, 3) <> 0"),
+    )
+    for kind, seq, after_s, when in steps:
+        conn.execute(
+            "INSERT INTO alarm_events (event_id, alarm_id, seq, type, occurred_at, device_id,"
+            " enterprise_id, division, family, condition, severity, body)"
+            f" SELECT alarm_id || '-{seq}', alarm_id, {seq}, '{kind}',"
+            f" at + make_interval(secs => {after_s}), dev, ent, div, 'gas', 'gas_level', sev,"
+            " jsonb_build_object('cause', CASE WHEN mod(a, 5) = 0 THEN 'false_alarm'"
+            f" ELSE 'real_leak' END) FROM seed WHERE {when}"
+        )
+    conn.execute("INSERT INTO alarm_event_keys SELECT event_id, alarm_id, seq FROM alarm_events")
+    conn.execute(
+        "INSERT INTO alarms (alarm_id, device_id, enterprise_id, division, family, condition,"
+        " severity, state, cleared, supervised, suppressed, escalation_level, raised_at,"
+        " last_seq, updated_at, view)"
+        " SELECT alarm_id, dev, ent, div, 'gas', 'gas_level', sev,"
+        " CASE WHEN mod(a, 3) <> 0 THEN 'closed' ELSE 'open' END, false, false, false, 'township',"
+        " at, 1, at, '{}'::jsonb FROM seed"
+    )

@@ -1,0 +1,90 @@
+"""`./run bench storage`: write throughput (COPY path, sink end to end) and query latency.
+
+Bounded for a shared 2-core machine. The query data set defaults to 2 M readings;
+HW_BENCH_STORAGE_READINGS raises it (10 M takes a few minutes here). When
+HW_TIMESCALE_DATABASE_URL points at a TimescaleDB server, every case runs there too.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+
+from bench.harness import Row, median, percentile
+from bench.storage.dataset import COUNTY, START, fresh_database, generate
+from bench.storage.sink import sink_throughput
+from storage.datastore import Datastore
+from storage.mode import mode
+from storage.queries import AlarmFilter, alarm_history, bucketed_readings
+from storage.readings import copy_readings, row_from_envelope
+from storage.reports import report
+
+
+def run(env: Mapping[str, str]) -> list[Row]:
+    servers = {"postgresql": env["HW_DATABASE_URL"]}
+    if env.get("HW_TIMESCALE_DATABASE_URL"):
+        servers["timescaledb"] = env["HW_TIMESCALE_DATABASE_URL"]
+    size = int(env.get("HW_BENCH_STORAGE_READINGS", "2000000"))
+    rows: list[Row] = []
+    for label, url in servers.items():
+        with fresh_database(url) as store:
+            rows.append(copy_throughput(store, label, 200_000))
+        if label == "postgresql":
+            with fresh_database(url) as store:
+                rows.append(sink_throughput(env, store, 100_000))
+        with fresh_database(url) as store:
+            rows.extend(query_latency(store, label, size))
+    return rows
+
+
+def copy_throughput(store: Datastore, label: str, total: int, batch: int = 10_000) -> Row:
+    """The sink's write path without Kafka: COPY to staging + idempotent INSERT (+ rollups)."""
+    active = mode(store)
+    envelopes = [
+        {"device_id": f"D{i % 500}", "enterprise_id": "E1", "family": "gas",
+         "division": f"{COUNTY}001001", "channel": "telemetry",
+         "ts": (START + timedelta(seconds=i)).isoformat(), "seq": i,
+         "received_at": START.isoformat(), "payload": {"concentration": float(i % 90)}}
+        for i in range(total)
+    ]  # fmt: skip
+    rows = [row_from_envelope(e) for e in envelopes]
+    started = time.perf_counter()
+    for i in range(0, total, batch):
+        with store.transaction() as conn:
+            copy_readings(conn, rows[i : i + batch], active)
+    rate = total / (time.perf_counter() - started)
+    rollups = "by continuous aggregates" if active == "timescaledb" else "upserted"
+    case = f"COPY+INSERT, batches of {batch} ({label})"
+    return Row(case, "rows/s", rate, "rows/s", f"{total:,} rows, rollups {rollups}")
+
+
+def _latencies(fn: Callable[[], object], n: int) -> list[float]:
+    fn()  # warm the cache: steady-state latency is what a dashboard sees
+    out = []
+    for _ in range(n):
+        started = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - started)
+    return out
+
+
+def query_latency(store: Datastore, label: str, size: int) -> list[Row]:
+    started = time.perf_counter()
+    data = generate(store, size)
+    built = time.perf_counter() - started
+    end = START + timedelta(days=30)
+    cases: dict[str, Callable[[], object]] = {
+        "30-day 1-hour trend, one device": lambda: bucketed_readings(store, "D7", START, end, "1h"),
+        "monthly report, one county": lambda: report(store, COUNTY, START, end),
+        "alarm history page (50), county scope": lambda: alarm_history(
+            store, AlarmFilter(division_prefix=COUNTY, state="all"), limit=50
+        ),
+    }
+    note = f"{data.readings:,} readings, {data.alarms:,} alarms, built in {built:.0f} s"
+    rows = []
+    for case, fn in cases.items():
+        samples = _latencies(fn, 30)
+        rows.append(Row(f"{case} ({label})", "p50", median(samples), "s", note))
+        rows.append(Row(f"{case} ({label})", "p99", percentile(samples, 99), "s", note))
+    return rows

@@ -1,0 +1,63 @@
+"""`python -m streams.sinks`: the composition root of the sink process."""
+
+from __future__ import annotations
+
+import logging
+import signal
+
+from kafka import KafkaConsumer
+from prometheus_client import CollectorRegistry
+
+from storage.datastore import Datastore
+from storage.mode import mode
+from streams.sinks.http import serve
+from streams.sinks.metrics import SinkMetrics
+from streams.sinks.runner import Sink
+from streams.sinks.settings import SinkSettings
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = SinkSettings()
+    datastore = Datastore(settings.database_url.get_secret_value(), max_size=4)
+    active = mode(datastore)
+    metrics = SinkMetrics(CollectorRegistry())
+    metrics.set_mode(active)
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        group_id=settings.topic_prefix + settings.sink_group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=settings.sink_max_batch,
+        session_timeout_ms=settings.sink_session_timeout_ms,
+        heartbeat_interval_ms=max(1000, settings.sink_session_timeout_ms // 4),
+    )
+    sink = Sink(
+        consumer,
+        datastore,
+        metrics,
+        readings_topic=settings.topics.readings,
+        events_topic=settings.topics.alarm_events,
+        mode=active,
+        max_batch=settings.sink_max_batch,
+        poll_timeout_ms=settings.sink_poll_timeout_ms,
+        uptime_interval_s=settings.sink_uptime_interval_s,
+        crash_after_db_commit=settings.sink_crash_after_db_commit,
+    )
+    server = serve(settings.sink_http_port, metrics.registry, lambda: sink.ready)
+
+    def stop(*_: object) -> None:
+        sink.stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        sink.run()
+    finally:
+        consumer.close()
+        server.shutdown()
+        datastore.close()
+
+
+if __name__ == "__main__":
+    main()
