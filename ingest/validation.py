@@ -26,6 +26,7 @@ MAX_MESSAGE_BYTES = 16 * 1024
 MAX_BATCH_BYTES = 256 * 1024
 MAX_BATCH_ITEMS = 500
 MAX_FUTURE = timedelta(hours=24)
+_CHANNEL_NAMES = frozenset(c.value for c in Channel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,8 @@ def _batch(address: Address, raw: bytes, ctx: Context) -> list[Outcome]:
     items = body.get("readings") if isinstance(body, dict) else None
     if not isinstance(items, list) or set(body) != {"readings"}:
         return [_reject(RejectReason.SCHEMA, 'a batch is {"readings": [...]}', raw, address)]
+    if not items:
+        return [_reject(RejectReason.SCHEMA, "a batch holds 1 to 500 readings", raw, address)]
     if len(items) > MAX_BATCH_ITEMS:
         return [
             _reject(
@@ -113,7 +116,8 @@ def _batch(address: Address, raw: bytes, ctx: Context) -> list[Outcome]:
         if (
             not isinstance(item, dict)
             or not isinstance(item.get("device_id"), str)
-            or item.get("channel") not in {c.value for c in Channel}
+            or not isinstance(item.get("channel"), str)
+            or item["channel"] not in _CHANNEL_NAMES
         ):
             outcomes.append(
                 Rejected(
