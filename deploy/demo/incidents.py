@@ -99,7 +99,8 @@ SCRIPTS: dict[str, Script] = {
     "GD-0003": _silent_after(20.0, _gas(lambda t: 2.0)),
     "GD-0004": _frozen(0.3),
     "GD-0101": _gas(_step_leak),
-    "SV-0101": _valve(closes_at=None),  # the valve that fails to close
+    # The valve that fails to close on the alarm; staff shut it by hand at t+50.
+    "SV-0101": _valve(closes_at=50.0),
     "GD-0201": _gas(lambda t: 1.5),
     "SV-0201": _valve(closes_at=None),
     "EL-0001": _heartbeat(),
@@ -112,7 +113,8 @@ SCRIPTS: dict[str, Script] = {
 
 INCIDENTS: tuple[Incident, ...] = (
     Incident(5, "GD-0001", "slow leak at the tank farm; reaches level 2, valve SV-0001 closes"),
-    Incident(10, "GD-0101", "kitchen leak at a restaurant; valve SV-0101 fails to close"),
+    Incident(10, "GD-0101", "kitchen leak at a restaurant; valve SV-0101 fails to close "
+             "(shut by hand at t+50)"),
     Incident(15, "EL-0002", "passenger trapped in an elevator"),
     Incident(20, "GD-0003", "detector at the loading bay stops reporting"),
     Incident(0, "GD-0004", "H2S detector reports a frozen value (tamper)"),
