@@ -20,6 +20,8 @@ def main() -> None:
         raise SystemExit("HW_API_TOKEN_SECRET is empty: tokens could not be verified")
     services = build(settings)
     services.hub.start()
+    if services.notifications is not None:
+        services.notifications.start()
     url = urlsplit(settings.api_url)
     try:
         uvicorn.run(
@@ -30,6 +32,8 @@ def main() -> None:
             timeout_graceful_shutdown=3,
         )
     finally:
+        if services.notifications is not None:
+            services.notifications.stop()
         services.hub.stop()
         services.store.close()
 

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 from starlette.routing import Match
 
-from alerts.api import alarms, devices, errors, health, reports, stream
+from alerts.api import alarms, devices, errors, health, maintenance, reports, stream
 from alerts.services import Services
 
 
@@ -21,7 +21,8 @@ def create_app(services: Services) -> FastAPI:
         "(`./run token`).",
     )
     app.state.services = services
-    for router in (alarms.router, stream.router, devices.router, reports.router, health.router):
+    routers = (alarms, maintenance, stream, devices, reports, health)
+    for router in (module.router for module in routers):
         app.include_router(router)
     errors.install(app)
 

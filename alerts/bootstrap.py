@@ -7,6 +7,12 @@ from prometheus_client import CollectorRegistry
 from alerts.commands import KafkaCommandBus
 from alerts.feed.hub import Hub
 from alerts.metrics import AlertsMetrics
+from alerts.notify.consumer import NotificationConsumer
+from alerts.notify.dead_letters import LoggedDeadLetters
+from alerts.notify.dispatcher import Dispatcher
+from alerts.notify.industries import RegistryIndustries
+from alerts.notify.webhook import WebhookNotifier
+from alerts.routing import load_table
 from alerts.services import Services
 from alerts.settings import AlertsSettings
 from storage.datastore import Datastore
@@ -21,8 +27,9 @@ def build(settings: AlertsSettings) -> Services:
         settings.sse_queue_size,
         on_drop=metrics.dropped_clients.inc,
     )
+    store = Datastore(settings.database_url.get_secret_value(), max_size=8)
     return Services(
-        store=Datastore(settings.database_url.get_secret_value(), max_size=8),
+        store=store,
         bus=KafkaCommandBus(settings.kafka_bootstrap, topics.alarm_commands),
         hub=hub,
         metrics=metrics,
@@ -30,4 +37,23 @@ def build(settings: AlertsSettings) -> Services:
         topics=topics,
         kafka_bootstrap=settings.kafka_bootstrap,
         heartbeat_s=settings.sse_heartbeat_s,
+        notifications=_notifications(settings, store, metrics),
+    )
+
+
+def _notifications(
+    settings: AlertsSettings, store: Datastore, metrics: AlertsMetrics
+) -> NotificationConsumer | None:
+    if not settings.notify_webhook_url:
+        return None
+    notifier = WebhookNotifier(
+        settings.notify_webhook_url,
+        settings.notify_webhook_secret.get_secret_value(),
+        LoggedDeadLetters(),
+        metrics,
+        attempts=settings.notify_attempts,
+    )
+    dispatcher = Dispatcher(load_table(), RegistryIndustries(store), notifier)
+    return NotificationConsumer(
+        settings.kafka_bootstrap, settings.topics.alarm_events, settings.notify_group_id, dispatcher
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from alerts.commands import CommandBus
 from alerts.feed.hub import Hub
 from alerts.metrics import AlertsMetrics
+from alerts.notify.consumer import NotificationConsumer
 from schemas.topics import TopicNames
 from storage.datastore import Datastore
 
@@ -21,3 +22,4 @@ class Services:
     topics: TopicNames
     kafka_bootstrap: str
     heartbeat_s: float = 15.0
+    notifications: NotificationConsumer | None = None

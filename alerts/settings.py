@@ -16,3 +16,8 @@ class AlertsSettings(Endpoints):
     # Events a live-feed client may fall behind by before it is dropped (it can resume with
     # Last-Event-ID); a stalled client must never stall the others.
     sse_queue_size: int = 1000
+    # Outbound notifications (routing + escalation) go to this webhook; empty: none are sent.
+    notify_webhook_url: str = ""
+    notify_webhook_secret: SecretStr = SecretStr("")
+    notify_attempts: int = 5
+    notify_group_id: str = "hw-alerts-notify"

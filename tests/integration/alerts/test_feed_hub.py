@@ -1,0 +1,90 @@
+"""The feed hub on the real event topic: a stalled subscriber is dropped and counted, and the
+others still get every event."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+from kafka import KafkaProducer
+from prometheus_client import CollectorRegistry
+
+from alerts.feed.hub import DROPPED, FeedEvent, Hub
+from alerts.metrics import AlertsMetrics
+from schemas.events import AlarmRaised, encode_event
+from schemas.settings import Endpoints
+
+QUEUE = 3
+
+
+@pytest.fixture
+def hub(endpoints: Endpoints) -> Iterator[tuple[Hub, CollectorRegistry]]:
+    registry = CollectorRegistry()
+    metrics = AlertsMetrics(registry)
+    started = Hub(
+        endpoints.kafka_bootstrap,
+        endpoints.topics.alarm_events,
+        QUEUE,
+        on_drop=metrics.dropped_clients.inc,
+    )
+    started.start()
+    assert started.wait_ready(30)
+    yield started, registry
+    started.stop()
+
+
+def _publish(endpoints: Endpoints, count: int) -> set[str]:
+    producer = KafkaProducer(bootstrap_servers=endpoints.kafka_bootstrap, acks="all")
+    ids = set()
+    for _ in range(count):
+        event = AlarmRaised(
+            event_id=uuid4().hex,
+            alarm_id=f"A{uuid4().hex[:8]}",
+            seq=1,
+            occurred_at=datetime.now(UTC),
+            device_id=f"D{uuid4().hex[:8]}",
+            enterprise_id=f"E{uuid4().hex[:8]}",
+            division="330106001001",
+            family="gas",  # type: ignore[arg-type]
+            condition="level2",
+            severity="red",  # type: ignore[arg-type]
+        )
+        producer.send(endpoints.topics.alarm_events, key=event.device_id.encode(),
+                      value=encode_event(event))  # fmt: skip
+        ids.add(event.event_id)
+    producer.flush(timeout=10)
+    producer.close(timeout=5)
+    return ids
+
+
+def test_a_stalled_subscriber_is_dropped_and_counted_while_a_reading_one_gets_everything(
+    hub: tuple[Hub, CollectorRegistry], endpoints: Endpoints
+) -> None:
+    feed, registry = hub
+    count = (QUEUE - 1) * 3
+
+    async def scenario() -> tuple[set[str], list[object]]:
+        stalled, reading = feed.subscribe(), feed.subscribe()
+        got: set[str] = set()
+        # Bursts smaller than a queue, each read before the next: the reading client keeps
+        # up, the stalled one overflows.
+        for _ in range(3):
+            ids = await asyncio.to_thread(_publish, endpoints, QUEUE - 1)
+            while not ids <= got:
+                item = await asyncio.wait_for(reading.queue.get(), timeout=30)
+                assert isinstance(item, FeedEvent), "the reading subscriber was dropped"
+                got.add(item.event["event_id"])
+        while not stalled.dropped:
+            await asyncio.sleep(0.01)
+        left = [stalled.queue.get_nowait() for _ in range(stalled.queue.qsize())]
+        feed.unsubscribe(reading)
+        return got, left
+
+    got, left = asyncio.run(asyncio.wait_for(scenario(), timeout=60))
+    assert len(got) == count
+    # What the stalled client is told instead of a backlog: it resumes with Last-Event-ID.
+    assert left == [DROPPED]
+    assert registry.get_sample_value("hazardwatch_alerts_sse_dropped_clients_total") == 1
