@@ -1,0 +1,67 @@
+"""`python -m streams worker [--instance N]`: the stream worker's entry point.
+
+Reads the settings once, builds the composition (directory, metrics, app) and runs faust.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from faust import Worker
+from prometheus_client import CollectorRegistry
+
+from streams.app import create_app
+from streams.directory import StaticDirectory, file_loader, registry_loader
+from streams.metrics import StreamsMetrics
+from streams.settings import StreamsSettings
+from streams.topology import Topology, ensure_topics
+
+log = logging.getLogger("streams")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m streams")
+    sub = parser.add_subparsers(dest="command", required=True)
+    worker = sub.add_parser("worker", help="run a stream worker (detection + alarm lifecycle)")
+    worker.add_argument("--instance", type=int, default=1, help="worker number N (port 18200+N)")
+    worker.add_argument("--loglevel", default="info")
+    args = parser.parse_args(argv)
+    return run_worker(StreamsSettings(), args.instance, args.loglevel)
+
+
+def run_worker(settings: StreamsSettings, instance: int, loglevel: str) -> int:
+    logging.basicConfig(level=loglevel.upper(), format="%(asctime)s %(levelname)s %(message)s")
+    topology = Topology.of(settings)
+    ensure_topics(settings.kafka_bootstrap, topology)
+    directory = StaticDirectory()
+    refresh = _refresher(directory, settings)
+    if refresh is not None:
+        refresh()
+    metrics = StreamsMetrics(CollectorRegistry())
+    app = create_app(settings, instance, directory, metrics, refresh)
+    Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()
+    return 0
+
+
+def _refresher(directory: StaticDirectory, settings: StreamsSettings) -> Callable[[], None] | None:
+    if settings.streams_registry == "file" and settings.streams_registry_file:
+        load = file_loader(settings.streams_registry_file)
+    elif settings.streams_registry == "database":
+        load = registry_loader(settings.database_url.get_secret_value())
+    else:
+        return None
+
+    def refresh() -> None:
+        try:
+            directory.replace(load())
+        except Exception:
+            log.warning("registry not loaded; using family defaults", exc_info=True)
+
+    return refresh
+
+
+if __name__ == "__main__":
+    sys.exit(main())

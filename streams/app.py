@@ -1,0 +1,138 @@
+"""The faust app: topics, tables, thin agents, timers and the HTTP endpoints.
+
+Failure policy (faust acks a message even when the agent raises): every message is handled in
+its own try/except (streams.processor); a failure becomes a dead letter on `hw.rejected.v1`
+(source "streams", reason "stream_error"), a metric, and processing goes on. Agents run with
+concurrency=1 (faust-streaming #606): scale by partitions and workers. Delivery is
+at-least-once (no exactly_once guarantee); deterministic event ids make redelivery harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import faust
+from prometheus_client import generate_latest
+
+from streams.directory import StaticDirectory
+from streams.metrics import StreamsMetrics
+from streams.processor import DeviceProcessor, Outbox, SiteProcessor
+from streams.settings import StreamsSettings
+from streams.topology import TABLES, Topology
+
+_EXPOSITION = "text/plain; version=0.0.4"
+_GAUGE_PERIOD_S = 5.0
+
+
+def create_app(
+    settings: StreamsSettings,
+    instance: int,
+    directory: StaticDirectory,
+    metrics: StreamsMetrics,
+    refresh_registry: Callable[[], None] | None = None,
+) -> faust.App:
+    topology = Topology.of(settings)
+    app = _faust_app(settings, topology, instance)
+    topics = _Topics(app, topology)
+    outbox = Outbox(topology, topics.send, metrics)
+    device_table, site_table = (_table(app, name, topology) for name in TABLES)
+    devices = DeviceProcessor(topology, device_table, directory, metrics, outbox)
+    sites = SiteProcessor(site_table, directory, outbox)
+
+    @app.agent(topics.device_inputs, concurrency=1)
+    async def device_agent(stream: Any) -> None:
+        async for event in stream.events():
+            message = event.message
+            await devices.process(message.topic, event.key, event.value, message.partition)
+
+    @app.agent(topics.presence, concurrency=1)
+    async def site_agent(stream: Any) -> None:
+        async for event in stream.events():
+            await sites.process(topology.presence, event.key, event.value)
+
+    # Tables can only be written inside stream iteration: the timer only sends ticks.
+    @app.timer(interval=settings.streams_timer_period_s)  # type: ignore[untyped-decorator]
+    async def clock() -> None:
+        await devices.send_due_ticks()
+
+    @app.timer(interval=_GAUGE_PERIOD_S)  # type: ignore[untyped-decorator]
+    async def gauges() -> None:
+        devices.census.publish(metrics)
+
+    if refresh_registry is not None:
+
+        @app.timer(interval=settings.streams_registry_refresh_s)  # type: ignore[untyped-decorator]
+        async def registry_refresh() -> None:
+            await asyncio.to_thread(refresh_registry)
+
+    def revoked(sender: Any, /, *args: Any, **kwargs: Any) -> None:
+        devices.revoked(tp.partition for tp in kwargs.get("revoked", ()))
+
+    def rebalanced(sender: Any, /, *args: Any, **kwargs: Any) -> None:
+        devices.reindex({tp.partition for tp in app.consumer.assignment()})
+
+    app.on_partitions_revoked.connect(revoked)
+    app.on_rebalance_complete.connect(rebalanced)
+    _web(app, metrics)
+    return app
+
+
+def _faust_app(settings: StreamsSettings, topology: Topology, instance: int) -> faust.App:
+    return faust.App(
+        topology.app_id,
+        broker=[f"kafka://{host}" for host in settings.kafka_bootstrap.split(",")],
+        store=settings.streams_store,
+        datadir=settings.streams_data_dir,
+        topic_partitions=topology.partitions,
+        key_serializer="raw",
+        value_serializer="raw",
+        table_standby_replicas=0,
+        consumer_auto_offset_reset="earliest",
+        web_bind="127.0.0.1",
+        web_host="127.0.0.1",
+        web_port=settings.http_port(instance),
+        web_enabled=True,
+        # A few ms of batching turns one produce request per event into one per batch.
+        producer_linger_ms=5,
+    )
+
+
+def _table(app: faust.App, name: str, topology: Topology) -> Any:
+    # Values are the states' own JSON; bytes types make faust use its "raw" codec.
+    return app.Table(name, partitions=topology.partitions, key_type=bytes, value_type=bytes)
+
+
+class _Topics:
+    def __init__(self, app: faust.App, topology: Topology) -> None:
+        partitions = topology.partitions
+        # Readings, commands and ticks of a device share its partition: one writer per key.
+        self.device_inputs = app.topic(
+            topology.readings, topology.commands, topology.ticks, partitions=partitions
+        )
+        self.presence = app.topic(topology.presence, partitions=partitions)
+        self._by_name = {
+            name: app.topic(name, partitions=partitions)
+            for name in (topology.events, topology.ticks, topology.presence, topology.rejected)
+        }
+
+    async def send(self, topic: str, key: bytes | None, value: bytes) -> Awaitable[Any]:
+        return await self._by_name[topic].send(key=key, value=value)
+
+
+def _web(app: faust.App, metrics: StreamsMetrics) -> None:
+    @app.page("/metrics")
+    async def metrics_page(web: Any, request: Any) -> Any:
+        # aiohttp refuses a charset inside content_type; the exposition format is UTF-8 anyway.
+        return web.bytes(generate_latest(metrics.registry), content_type=_EXPOSITION)
+
+    @app.page("/healthz")
+    async def healthz(web: Any, request: Any) -> Any:
+        return web.json({"status": "ok"})
+
+    @app.page("/readyz")
+    async def readyz(web: Any, request: Any) -> Any:
+        recovered = app.tables.recovery.completed.is_set()  # type: ignore[attr-defined]
+        ready = recovered and not app.rebalancing and bool(app.consumer.assignment())
+        return web.json({"ready": ready}, status=200 if ready else 503)

@@ -1,0 +1,112 @@
+"""The registry as detection needs it: a port, an in-memory implementation, a loader.
+
+Detection must not depend on the database being up: the directory is a snapshot refreshed in
+the background, and a device it does not know is treated with its family's defaults.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
+
+from schemas.families import Family
+from streams.profiles import DeviceProfile, DeviceSpec, profile_for
+
+
+class DeviceDirectory(Protocol):
+    def spec(self, device_id: str) -> DeviceSpec | None: ...
+    def devices_of(self, enterprise_id: str) -> int: ...
+
+
+class StaticDirectory:
+    """A fixed snapshot; `replace` swaps it atomically (one reference assignment)."""
+
+    def __init__(self, specs: Iterable[DeviceSpec] = ()) -> None:
+        self._specs: dict[str, DeviceSpec] = {}
+        self._sizes: Counter[str] = Counter()
+        self._profiles: dict[tuple[str, Family], DeviceProfile] = {}
+        self.replace(specs)
+
+    def replace(self, specs: Iterable[DeviceSpec]) -> None:
+        by_id = {spec.device_id: spec for spec in specs}
+        self._specs = by_id
+        self._sizes = Counter(spec.enterprise_id for spec in by_id.values())
+        self._profiles = {}
+
+    def spec(self, device_id: str) -> DeviceSpec | None:
+        return self._specs.get(device_id)
+
+    def devices_of(self, enterprise_id: str) -> int:
+        return self._sizes[enterprise_id]
+
+    def profile(self, device_id: str, family: Family) -> DeviceProfile:
+        """Profiles are cached: building one per reading would dominate detection time."""
+        key = (device_id, family)
+        found = self._profiles.get(key)
+        if found is None:
+            found = self._profiles[key] = profile_for(family, self._specs.get(device_id))
+        return found
+
+
+def spec_from_record(record: Any) -> DeviceSpec:
+    """A `schemas.registry.DeviceRecord` (read by attribute, so streams needs no import)."""
+    thresholds = getattr(record, "thresholds", None)
+    if thresholds is None:
+        values: dict[str, float] = {}
+    elif isinstance(thresholds, dict):
+        values = {k: float(v) for k, v in thresholds.items() if v is not None}
+    else:
+        values = {k: float(v) for k, v in thresholds.model_dump().items() if v is not None}
+    return DeviceSpec(
+        device_id=record.id,
+        enterprise_id=record.enterprise,
+        family=Family(str(getattr(record.family, "value", record.family))),
+        type=getattr(record, "type", None),
+        substance=getattr(record, "substance", None),
+        interlock=getattr(record, "interlock", None),
+        report_interval_s=getattr(record, "report_interval_s", None),
+        offline_after_s=getattr(record, "offline_after_s", None),
+        thresholds=values,
+    )
+
+
+def registry_loader(database_url: str) -> Callable[[], list[DeviceSpec]]:
+    """Reads the registry through storage (ingest's RegistryRepository on storage's Datastore)."""
+
+    def load() -> list[DeviceSpec]:
+        from storage.datastore import Datastore  # type: ignore[import-not-found,unused-ignore]
+        from storage.registry import RegistryRepository  # type: ignore[import-not-found,unused-ignore]
+
+        datastore = Datastore(database_url, min_size=1, max_size=1)
+        try:
+            registry = RegistryRepository(datastore).load()
+        finally:
+            datastore.close()
+        return [spec_from_record(device) for device in registry.devices]
+
+    return load
+
+
+def file_loader(path: str) -> Callable[[], list[DeviceSpec]]:
+    """Reads the registry YAML (DESIGN section 11) directly: a stack without a database (a demo,
+    a test) still gets per-device thresholds, interlocks and offline times."""
+
+    def load() -> list[DeviceSpec]:
+        import yaml
+
+        with open(path, encoding="utf-8") as handle:
+            document = yaml.safe_load(handle) or {}
+        return [spec_from_record(_Record(entry)) for entry in document.get("devices", [])]
+
+    return load
+
+
+class _Record:
+    """A YAML device entry read by attribute, like a DeviceRecord."""
+
+    def __init__(self, entry: dict[str, Any]) -> None:
+        self._entry = entry
+
+    def __getattr__(self, name: str) -> Any:
+        return self._entry.get(name)

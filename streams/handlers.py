@@ -1,0 +1,152 @@
+"""What the device agent does with each message, minus the I/O: decode, apply, collect.
+
+The agent owns the table and the producer; this module turns one message and one device's
+state into the new state and everything to send, so it can be tested and benchmarked without
+Kafka.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pydantic import ValidationError
+
+from schemas.commands import parse_command
+from schemas.events import AlarmEvent
+from schemas.families import Family
+from streams import device
+from streams.alarms.records import DeviceContext, Trigger
+from streams.codec import decode_reading
+from streams.device import DeviceState, Outcome
+from streams.directory import StaticDirectory
+from streams.errors import UndecodableMessage
+from streams.messages import (
+    ClockTick,
+    InterlockDemand,
+    Presence,
+    SiteDecision,
+    encode,
+    parse_tick,
+)
+from streams.rules import site
+from streams.rules.decisions import Cleared, Decision, Detected
+
+
+@dataclass(slots=True)
+class Emission:
+    """Everything one message leads to, besides the new state."""
+
+    events: list[AlarmEvent] = field(default_factory=list)
+    ticks: list[tuple[str, bytes]] = field(default_factory=list)  # (device key, value)
+    presence: list[tuple[str, bytes]] = field(default_factory=list)  # (enterprise key, value)
+    dropped: str | None = None
+    family: Family | None = None
+    received_at: datetime | None = None
+
+
+class DeviceHandler:
+    def __init__(self, directory: StaticDirectory) -> None:
+        self.directory = directory
+
+    def reading(self, topic: str, state: DeviceState, raw: bytes) -> tuple[DeviceState, Emission]:
+        reading = decode_reading(topic, raw)
+        profile = self.directory.profile(reading.device_id, reading.family)
+        state, outcome = device.on_reading(state, reading, profile)
+        emission = self._emission(state, reading.device_id, outcome)
+        emission.family, emission.received_at = reading.family, reading.received_at
+        if outcome.interlock_demand is not None:
+            demand = InterlockDemand(
+                device_id=outcome.interlock_demand, detector_id=reading.device_id,
+                at=reading.received_at, enterprise_id=reading.enterprise_id,
+                division=reading.division,
+            )
+            emission.ticks.append((demand.device_id, encode(demand)))
+        return state, emission
+
+    def command(self, topic: str, state: DeviceState, raw: bytes) -> tuple[DeviceState, Emission]:
+        try:
+            command = parse_command(raw)
+        except ValidationError as exc:
+            raise UndecodableMessage(topic, str(exc)) from exc
+        state, outcome = device.on_command(state, command)
+        return state, Emission(events=outcome.events)
+
+    def tick(self, topic: str, state: DeviceState, raw: bytes) -> tuple[DeviceState, Emission]:
+        try:
+            tick = parse_tick(raw)
+        except ValidationError as exc:
+            raise UndecodableMessage(topic, str(exc)) from exc
+        if isinstance(tick, ClockTick):
+            family = state.family or Family.GAS
+            profile = self.directory.profile(tick.device_id, family)
+            state, outcome = device.on_clock(state, tick.device_id, tick.now, profile)
+            return state, self._emission(state, tick.device_id, outcome)
+        if isinstance(tick, InterlockDemand):
+            valve = DeviceContext(tick.device_id, tick.enterprise_id, tick.division, Family.SHUTOFF)
+            profile = self.directory.profile(tick.device_id, Family.SHUTOFF)
+            return device.on_interlock_demand(state, valve, tick.detector_id, tick.at, profile), (
+                Emission()
+            )
+        return self._site(state, tick)
+
+    def _site(self, state: DeviceState, tick: SiteDecision) -> tuple[DeviceState, Emission]:
+        site = DeviceContext(tick.device_id, tick.enterprise_id, tick.division, tick.family)
+        decision: Decision
+        if tick.raised and tick.severity is not None:
+            decision = Detected("site_offline", tick.severity, tick.value, tick.threshold,
+                                tick.message)
+        else:
+            decision = Cleared("site_offline", tick.value)
+        state, outcome = device.on_site_decision(
+            state, site, decision, Trigger(tick.trigger_id, tick.at)
+        )
+        return state, Emission(events=outcome.events)
+
+    def _emission(self, state: DeviceState, device_id: str, outcome: Outcome) -> Emission:
+        emission = Emission(events=outcome.events, dropped=outcome.dropped)
+        ctx = state.context(device_id)
+        last_seen = state.presence.last_seen
+        if outcome.presence is not None and ctx is not None and last_seen is not None:
+            cause = outcome.events[0].event_id if outcome.events else f"{device_id}|first"
+            presence = Presence(
+                enterprise_id=ctx.enterprise_id, division=ctx.division, family=ctx.family,
+                device_id=device_id, online=outcome.presence,
+                at=last_seen, cause_id=cause,
+            )
+            emission.presence.append((ctx.enterprise_id, encode(presence)))
+        return emission
+
+
+class SiteHandler:
+    """The per-enterprise aggregation behind site-offline alarms (key = enterprise id)."""
+
+    def __init__(self, directory: StaticDirectory, rule: site.SiteRule | None = None) -> None:
+        self.directory = directory
+        self.rule = rule or site.SiteRule()
+
+    def presence(
+        self, topic: str, state: site.SiteState, raw: bytes
+    ) -> tuple[site.SiteState, list[tuple[str, bytes]]]:
+        try:
+            presence = Presence.model_validate_json(raw)
+        except ValidationError as exc:
+            raise UndecodableMessage(topic, str(exc)) from exc
+        registered = self.directory.devices_of(presence.enterprise_id)
+        state, decisions = site.on_presence(
+            state, presence.device_id, presence.online, registered, self.rule
+        )
+        key = site.site_key(presence.enterprise_id)
+        ticks = []
+        for decision in decisions:
+            tick = SiteDecision(
+                device_id=key, enterprise_id=presence.enterprise_id, division=presence.division,
+                family=presence.family, trigger_id=f"site|{presence.cause_id}", at=presence.at,
+                raised=isinstance(decision, Detected),
+                severity=decision.severity if isinstance(decision, Detected) else None,
+                value=decision.value,
+                threshold=decision.threshold if isinstance(decision, Detected) else None,
+                message=decision.message if isinstance(decision, Detected) else "",
+            )
+            ticks.append((key, encode(tick)))
+        return state, ticks

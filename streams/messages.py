@@ -1,0 +1,73 @@
+"""Messages on the worker's internal topics (never read outside streams/).
+
+`ticks` (key = device id, co-partitioned with readings and commands) carries what must be
+applied by a device key's single writer but was noticed elsewhere: a timer found a deadline,
+a gas detector needs its valve closed, the site aggregation decided. `presence` (key =
+enterprise id) carries device online/offline transitions to the site aggregation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from schemas.families import Family, Severity
+
+
+class _Internal(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ClockTick(_Internal):
+    kind: Literal["clock"] = "clock"
+    device_id: str
+    now: datetime
+
+
+class InterlockDemand(_Internal):
+    kind: Literal["interlock_demand"] = "interlock_demand"
+    device_id: str  # the valve
+    detector_id: str
+    at: datetime
+    enterprise_id: str
+    division: str
+
+
+class SiteDecision(_Internal):
+    kind: Literal["site"] = "site"
+    device_id: str  # the site's pseudo device, streams.rules.site.site_key(enterprise)
+    enterprise_id: str
+    division: str
+    family: Family
+    trigger_id: str
+    at: datetime
+    raised: bool
+    severity: Severity | None = None
+    value: float | None = None
+    threshold: float | None = None
+    message: str = ""
+
+
+Tick = Annotated[ClockTick | InterlockDemand | SiteDecision, Field(discriminator="kind")]
+_TICK = TypeAdapter[Tick](Tick)
+
+
+class Presence(_Internal):
+    enterprise_id: str
+    division: str
+    family: Family
+    device_id: str
+    online: bool
+    at: datetime
+    # Names the transition that caused this message: makes the site decision's ids stable.
+    cause_id: str
+
+
+def parse_tick(raw: bytes) -> Tick:
+    return _TICK.validate_json(raw)
+
+
+def encode(message: BaseModel) -> bytes:
+    return message.model_dump_json().encode()

@@ -1,0 +1,194 @@
+"""What the agents do per message, with the table and producer behind small seams.
+
+The agents in `streams.app` stay thin: they iterate and call `process`. Here a message is
+decoded, applied to its key's state by the pure handlers, the state written back (table +
+changelog), the results sent, and the timer's index and the gauges' census kept current.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from kafka.partitioner.default import murmur2
+
+from schemas.events import encode_event
+from streams.census import Census
+from streams.codec import dead_letter
+from streams.device import DeviceState, next_deadline
+from streams.directory import StaticDirectory
+from streams.handlers import DeviceHandler, Emission, SiteHandler
+from streams.messages import ClockTick, encode
+from streams.metrics import StreamsMetrics
+from streams.rules.site import SiteState
+from streams.schedule import Schedule
+from streams.topology import Topology
+
+log = logging.getLogger(__name__)
+Table = MutableMapping[bytes, bytes]
+Handle = Callable[[str, DeviceState, bytes], tuple[DeviceState, Emission]]
+
+
+class Sender(Protocol):
+    """Queues one message; awaiting the returned awaitable waits for the broker's ack."""
+
+    async def __call__(self, topic: str, key: bytes | None, value: bytes) -> Awaitable[Any]: ...
+
+
+class Outbox:
+    """Everything the worker produces goes through here (one producer, per-key order)."""
+
+    def __init__(self, topology: Topology, send: Sender, metrics: StreamsMetrics) -> None:
+        self.topology, self._send, self.metrics = topology, send, metrics
+
+    async def emit(self, emission: Emission) -> None:
+        """Sends everything and returns once Kafka has acknowledged all of it."""
+        pending = [
+            *[
+                await self._send(self.topology.events, e.device_id.encode(), encode_event(e))
+                for e in emission.events
+            ],
+            *[await self._send(self.topology.ticks, k.encode(), v) for k, v in emission.ticks],
+            *[
+                await self._send(self.topology.presence, k.encode(), v)
+                for k, v in emission.presence
+            ],
+        ]
+        for delivered in pending:
+            await delivered
+
+    async def tick(self, device_id: str, now: datetime) -> None:
+        # Not awaited to delivery: a lost tick is simply sent again by a later timer run.
+        value = encode(ClockTick(device_id=device_id, now=now))
+        await self._send(self.topology.ticks, device_id.encode(), value)
+
+    async def dead_letter(self, agent: str, topic: str, raw: bytes | None, exc: Exception) -> None:
+        log.error("%s could not process a message of %s", agent, topic, exc_info=exc)
+        self.metrics.dead_letters.labels(agent).inc()
+        await self._send(self.topology.rejected, None, dead_letter(topic, raw, exc))
+
+
+class DeviceProcessor:
+    """The single writer of every device key on this worker's partitions."""
+
+    def __init__(
+        self,
+        topology: Topology,
+        table: Table,
+        directory: StaticDirectory,
+        metrics: StreamsMetrics,
+        outbox: Outbox,
+    ) -> None:
+        self.topology, self.table, self.directory = topology, table, directory
+        self.metrics, self.outbox = metrics, outbox
+        self.handler = DeviceHandler(directory)
+        self.schedule = Schedule()
+        self.census = Census()
+        # Decoded states: the table (and its changelog) stays the truth; this only saves
+        # parsing JSON on every message. Dropped whenever partitions move.
+        self._decoded: dict[bytes, DeviceState] = {}
+
+    async def process(self, topic: str, key: bytes, raw: bytes, partition: int) -> None:
+        """Applies one message; a failure is dead-lettered and the stream goes on."""
+        try:
+            await self._apply(topic, key, raw, partition)
+        except Exception as exc:  # the failure policy: faust would ack it anyway
+            await self.outbox.dead_letter("devices", topic, raw, exc)
+
+    async def _apply(self, topic: str, key: bytes, raw: bytes, partition: int) -> None:
+        state = self._load(key)
+        new_state, emission = self._route(topic)(topic, state, raw)
+        if emission.dropped is not None:
+            self.metrics.readings_dropped.labels(emission.dropped).inc()
+            return
+        # Output first, state second: the changelog must never run ahead of the events. Were
+        # the state saved first, a crash before the events reached Kafka would restore a state
+        # that drops the redelivered input as a duplicate, and its events would be lost.
+        await self.outbox.emit(emission)
+        if new_state is not state:
+            self.table[key] = new_state.model_dump_json().encode()
+            self._decoded[key] = new_state
+        if topic == self.topology.commands:
+            self.metrics.commands_processed.inc()
+        self._observe(emission)
+        self._index(key.decode(), partition, new_state)
+
+    def _load(self, key: bytes) -> DeviceState:
+        state = self._decoded.get(key)
+        if state is not None:
+            return state
+        stored = self.table.get(key)
+        return DeviceState() if stored is None else DeviceState.model_validate_json(stored)
+
+    def _route(self, topic: str) -> Handle:
+        if topic == self.topology.readings:
+            return self.handler.reading
+        if topic == self.topology.commands:
+            return self.handler.command
+        return self.handler.tick
+
+    def _observe(self, emission: Emission) -> None:
+        if emission.family is None:
+            return
+        self.metrics.readings_processed.labels(emission.family.value).inc()
+        self.metrics.record_events(emission.events)
+        if emission.events and emission.received_at is not None:
+            delay = (datetime.now(UTC) - emission.received_at).total_seconds()
+            self.metrics.detection_latency.labels(emission.family.value).observe(max(delay, 0))
+
+    def _index(self, device_id: str, partition: int, state: DeviceState) -> None:
+        if state.family is None:
+            return
+        due = next_deadline(state, self.directory.profile(device_id, state.family))
+        self.schedule.set(device_id, partition, None if due is None else due.timestamp())
+        self.census.record(device_id, partition, state)
+
+    async def send_due_ticks(self) -> None:
+        now = datetime.now(UTC)
+        for device_id in self.schedule.due(now.timestamp()):
+            await self.outbox.tick(device_id, now)
+
+    def revoked(self, partitions: Iterable[int]) -> None:
+        gone = set(partitions)
+        self._decoded.clear()
+        self.schedule.forget_partitions(gone)
+        self.census.forget_partitions(gone)
+
+    def reindex(self, assigned: set[int]) -> None:
+        """After a rebalance: devices that went silent before a restart send nothing that
+        would put them back in the timer's index, so rebuild it from the table."""
+        self._decoded.clear()
+        started = time.monotonic()
+        # The memory store keeps keys of partitions this worker no longer owns: skip them.
+        for key, stored in list(self.table.items()):
+            partition = key_partition(key, self.topology.partitions)
+            if partition in assigned and stored is not None:
+                self._index(key.decode(), partition, DeviceState.model_validate_json(stored))
+        elapsed = time.monotonic() - started
+        log.info("timer index rebuilt: %d devices in %.2fs", len(self.schedule), elapsed)
+
+
+class SiteProcessor:
+    """The per-enterprise aggregation (key = enterprise id) behind site-offline alarms."""
+
+    def __init__(self, table: Table, directory: StaticDirectory, outbox: Outbox) -> None:
+        self.table, self.outbox = table, outbox
+        self.handler = SiteHandler(directory)
+
+    async def process(self, topic: str, key: bytes, raw: bytes) -> None:
+        try:
+            stored = self.table.get(key)
+            state = SiteState() if stored is None else SiteState.model_validate_json(stored)
+            state, ticks = self.handler.presence(topic, state, raw)
+            await self.outbox.emit(Emission(ticks=ticks))  # before the state: see DeviceProcessor
+            self.table[key] = state.model_dump_json().encode()
+        except Exception as exc:  # the failure policy: faust would ack it anyway
+            await self.outbox.dead_letter("sites", topic, raw, exc)
+
+
+def key_partition(key: bytes, partitions: int) -> int:
+    """Kafka's default partitioner (murmur2), as every producer of our topics uses it."""
+    return int(murmur2(key) & 0x7FFFFFFF) % partitions

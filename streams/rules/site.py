@@ -1,0 +1,55 @@
+"""Site offline: every device of an enterprise silent at once is one site-level alarm.
+
+State is per enterprise (an internal topic keyed by enterprise id carries each device's
+offline/online transitions). A single-device enterprise never gets a site alarm: its own
+offline alarm already says everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict
+
+from schemas.families import Severity
+from streams.rules.decisions import Cleared, Decision, Detected
+
+CONDITION = "site_offline"
+SITE_KEY_PREFIX = "site:"
+
+
+def site_key(enterprise_id: str) -> str:
+    """The pseudo device id a site alarm is keyed and stored under."""
+    return SITE_KEY_PREFIX + enterprise_id
+
+
+@dataclass(frozen=True, slots=True)
+class SiteRule:
+    min_devices: int = 2
+    severity: Severity = Severity.ORANGE
+
+
+class SiteState(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    known: frozenset[str] = frozenset()
+    offline: frozenset[str] = frozenset()
+    active: bool = False
+
+
+def on_presence(
+    state: SiteState, device_id: str, online: bool, registered: int, rule: SiteRule
+) -> tuple[SiteState, list[Decision]]:
+    """`registered` is the registry's count; devices seen but not (yet) registered count too."""
+    known = state.known | {device_id}
+    offline = state.offline - {device_id} if online else state.offline | {device_id}
+    total = max(registered, len(known))
+    everyone = total >= rule.min_devices and len(offline) >= total
+    if everyone and not state.active:
+        message = f"all {total} devices of the site are offline"
+        return SiteState(known=known, offline=offline, active=True), [
+            Detected(CONDITION, rule.severity, float(len(offline)), float(total), message)
+        ]
+    if state.active and not everyone:
+        return SiteState(known=known, offline=offline), [Cleared(CONDITION, float(len(offline)))]
+    return SiteState(known=known, offline=offline, active=state.active), []

@@ -1,0 +1,35 @@
+"""The worker's configuration: shared endpoints plus its own HW_STREAMS_* knobs."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from pydantic_settings import SettingsConfigDict
+
+from schemas.settings import Endpoints
+
+BASE_HTTP_PORT = 18200
+
+
+class StreamsSettings(Endpoints):
+    model_config = SettingsConfigDict(env_prefix="HW_", extra="ignore")
+
+    streams_app_id: str = "hazardwatch-streams"
+    # Worker N serves /metrics, /healthz and /readyz on 18200 + N unless set explicitly.
+    streams_http_port: int | None = None
+    streams_store: str = "memory://"
+    # faust writes per-app files (and RocksDB, if used) here; never into the working tree.
+    streams_data_dir: str = str(Path(tempfile.gettempdir()) / "hazardwatch-streams")
+    streams_partitions: int = 12
+    # How often the timer looks for silent devices, overdue alarms and interlock deadlines:
+    # bounds the offline detection delay beyond offline_after_s.
+    streams_timer_period_s: float = 1.0
+    streams_registry_refresh_s: float = 30.0
+    # Where the registry comes from: the database (default), a registry YAML file, or nowhere
+    # (family defaults only).
+    streams_registry: str = "database"  # database | file | none
+    streams_registry_file: str | None = None
+
+    def http_port(self, instance: int) -> int:
+        return self.streams_http_port or BASE_HTTP_PORT + instance
