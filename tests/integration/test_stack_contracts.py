@@ -10,6 +10,7 @@ import psycopg
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
@@ -30,7 +31,7 @@ def _subscribe_all(stack: Endpoints, topic: str) -> tuple[mqtt.Client, queue.Que
     received: queue.Queue[bytes] = queue.Queue()
     subscribed = queue.Queue[int]()
     client = _client(stack, stack.mqtt_service_user, stack.mqtt_service_password.get_secret_value())
-    client.on_message = lambda _c, _u, msg: received.put(msg.payload)
+    client.on_message = lambda _c, _u, msg: received.put(bytes(msg.payload))
     client.on_subscribe = lambda _c, _u, mid, _rc, _p: subscribed.put(mid)
     client.subscribe(topic, qos=1)
     subscribed.get(timeout=5)
@@ -41,7 +42,7 @@ def _publish_acked(client: mqtt.Client, topic: str, payload: bytes) -> ReasonCod
     """Publish QoS 1 and return the broker's PUBACK reason code (MQTT 5)."""
     acks: queue.Queue[ReasonCode] = queue.Queue()
     client.on_publish = lambda _c, _u, _mid, rc, _p: acks.put(rc)
-    client.publish(topic, payload, qos=1, properties=Properties(mqtt.PacketTypes.PUBLISH))
+    client.publish(topic, payload, qos=1, properties=Properties(PacketTypes.PUBLISH))  # type: ignore[no-untyped-call]
     return acks.get(timeout=5)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from deploy.stack import stack
+from deploy.stack import kafka, stack
 from deploy.stack.config import REPO_ROOT, StackConfig
 from deploy.stack.errors import PortInUse
 
@@ -154,10 +154,10 @@ def test_a_killed_kafka_shows_down_and_up_brings_it_back_with_its_topics() -> No
     cfg = StackConfig(root=root, kafka_port=_free_port(), kafka_controller_port=_free_port())
     (root / "kafka").mkdir(parents=True)
     # Reuse the jars the shared stack already fetched: this test is about processes, not Maven.
-    (root / "kafka" / "libs").symlink_to(stack.kafka.fetch_jars(shared))
+    (root / "kafka" / "libs").symlink_to(kafka.fetch_jars(shared))
     try:
         stack.up(cfg, ["kafka"], echo=lambda _l: None)
-        pid = stack.kafka.pid(cfg)
+        pid = kafka.pid(cfg)
         assert pid is not None
         os.kill(pid, signal.SIGKILL)
         assert {r.name: r.healthy for r in stack.status(cfg)}["kafka"] is False
