@@ -15,7 +15,7 @@ from alerts.auth.tokens import Claims, issue
 from schemas.events import AlarmRaised
 from schemas.settings import Endpoints
 from tests.conftest import endpoints_env
-from tests.integration.streams.fixtures import StartWorker, start_worker, wire  # noqa: F401
+from tests.integration.streams.fixtures import StartWorker
 from tests.integration.streams.harness import DIVISION, Wire, rid
 from tests.support.processes import free_port
 
@@ -33,7 +33,7 @@ def api(
     endpoints: Endpoints,
     database_url: str,
     service_process: Callable[..., Any],
-    start_worker: StartWorker,  # noqa: F811
+    start_worker: StartWorker,
 ) -> httpx.Client:
     """A township monitor's client of a started alerts service; worker and sink run too."""
     start_worker()
@@ -75,7 +75,7 @@ def _alarm(client: httpx.Client, alarm_id: str, state: str) -> dict[str, Any]:
 
 def test_acknowledge_dispatch_resolve_close_over_http_give_exactly_those_events(
     api: httpx.Client,
-    wire: Wire,  # noqa: F811
+    wire: Wire,
 ) -> None:
     client = api
     device, enterprise = rid("el-"), rid("E")

@@ -14,7 +14,7 @@ import pytest
 
 from schemas.events import AlarmEvent, AlarmRaised, ConditionCleared, SeverityChanged
 from schemas.families import Severity
-from tests.integration.streams.fixtures import StartWorker, start_worker, wire  # noqa: F401
+from tests.integration.streams.fixtures import StartWorker
 from tests.integration.streams.harness import Wire, rid, write_registry
 
 pytestmark = pytest.mark.e2e
@@ -25,7 +25,7 @@ def has(kind: type[AlarmEvent], device: str) -> Callable[[list[AlarmEvent]], boo
 
 
 def test_a_leak_rising_through_both_levels_gives_one_alarm_with_one_severity_change(
-    start_worker: StartWorker, wire: Wire  # noqa: F811
+    start_worker: StartWorker, wire: Wire
 ) -> None:
     start_worker()
     device, enterprise = rid("gd-"), rid("E")
@@ -33,8 +33,13 @@ def test_a_leak_rising_through_both_levels_gives_one_alarm_with_one_severity_cha
         wire.reading(device, enterprise, {"concentration": value, "unit": "%LEL"})
     wire.wait_for(has(AlarmRaised, device))
     # Level 2 must hold for raise_after_s (5 s) on the device clock.
-    wire.report_until(device, enterprise, {"concentration": 58, "unit": "%LEL"},
-                      has(SeverityChanged, device), timeout=30)
+    wire.report_until(
+        device,
+        enterprise,
+        {"concentration": 58, "unit": "%LEL"},
+        has(SeverityChanged, device),
+        timeout=30,
+    )
     wire.reading(device, enterprise, {"concentration": 62, "unit": "%LEL"})
     wire.settle()
     mine = wire.of(device)
@@ -46,7 +51,7 @@ def test_a_leak_rising_through_both_levels_gives_one_alarm_with_one_severity_cha
 
 
 def test_a_noisy_value_around_the_threshold_raises_once_and_does_not_flap(
-    start_worker: StartWorker, wire: Wire  # noqa: F811
+    start_worker: StartWorker, wire: Wire
 ) -> None:
     start_worker()
     device, enterprise = rid("gd-"), rid("E")
@@ -58,22 +63,32 @@ def test_a_noisy_value_around_the_threshold_raises_once_and_does_not_flap(
 
 
 def test_a_silent_site_gives_each_device_offline_in_time_and_one_site_alarm(
-    start_worker: StartWorker, wire: Wire, tmp_path: Path  # noqa: F811
+    start_worker: StartWorker, wire: Wire, tmp_path: Path
 ) -> None:
     enterprise, devices = rid("E"), [rid("gd-") for _ in range(3)]
-    registry = write_registry(tmp_path / "registry.yaml", [
-        {"id": d, "enterprise": enterprise, "family": "gas", "type": "combustible",
-         "report_interval_s": 1, "offline_after_s": 5}
-        for d in devices
-    ])
+    registry = write_registry(
+        tmp_path / "registry.yaml",
+        [
+            {
+                "id": d,
+                "enterprise": enterprise,
+                "family": "gas",
+                "type": "combustible",
+                "report_interval_s": 1,
+                "offline_after_s": 5,
+            }
+            for d in devices
+        ],
+    )
     start_worker(registry_file=registry)
     for device in devices:
         wire.reading(device, enterprise, {"concentration": 0.0})
     started = time.monotonic()
 
     def all_offline_and_site(events: list[AlarmEvent]) -> bool:
-        offline = {e.device_id for e in events if isinstance(e, AlarmRaised)
-                   and e.condition == "offline"}
+        offline = {
+            e.device_id for e in events if isinstance(e, AlarmRaised) and e.condition == "offline"
+        }
         return offline >= set(devices) and any(e.condition == "site_offline" for e in events)
 
     wire.wait_for(all_offline_and_site, timeout=5 + 5 - (time.monotonic() - started))
@@ -83,44 +98,72 @@ def test_a_silent_site_gives_each_device_offline_in_time_and_one_site_alarm(
     assert site_alarms[0].device_id == f"site:{enterprise}"
     # One device coming back clears the site condition, the alarm stays open for people.
     wire.reading(devices[0], enterprise, {"concentration": 0.0})
-    wire.wait_for(lambda events: any(isinstance(e, ConditionCleared)
-                                     and e.condition == "site_offline" for e in events))
+    wire.wait_for(
+        lambda events: any(
+            isinstance(e, ConditionCleared) and e.condition == "site_offline" for e in events
+        )
+    )
 
 
 def test_level_two_gas_without_the_valve_closing_is_an_interlock_failure(
-    start_worker: StartWorker, wire: Wire, tmp_path: Path  # noqa: F811
+    start_worker: StartWorker, wire: Wire, tmp_path: Path
 ) -> None:
     enterprise, detector, valve = rid("E"), rid("gd-"), rid("sv-")
-    registry = write_registry(tmp_path / "registry.yaml", [
-        {"id": detector, "enterprise": enterprise, "family": "gas", "type": "combustible",
-         "interlock": valve, "offline_after_s": 600},
-        {"id": valve, "enterprise": enterprise, "family": "shutoff", "type": "valve",
-         "offline_after_s": 600},
-    ])
+    registry = write_registry(
+        tmp_path / "registry.yaml",
+        [
+            {
+                "id": detector,
+                "enterprise": enterprise,
+                "family": "gas",
+                "type": "combustible",
+                "interlock": valve,
+                "offline_after_s": 600,
+            },
+            {
+                "id": valve,
+                "enterprise": enterprise,
+                "family": "shutoff",
+                "type": "valve",
+                "offline_after_s": 600,
+            },
+        ],
+    )
     start_worker(registry_file=registry)
     wire.reading(valve, enterprise, {"state": "open"}, family="shutoff")
-    wire.report_until(detector, enterprise, {"concentration": 70.0},
-                      has(SeverityChanged, detector), timeout=30)
-    events = wire.wait_for(lambda events: any(
-        e.condition == "interlock_failure" for e in events), timeout=30)
+    wire.report_until(
+        detector, enterprise, {"concentration": 70.0}, has(SeverityChanged, detector), timeout=30
+    )
+    events = wire.wait_for(
+        lambda events: any(e.condition == "interlock_failure" for e in events), timeout=30
+    )
     failure = next(e for e in events if e.condition == "interlock_failure")
     assert isinstance(failure, AlarmRaised)
     assert (failure.device_id, failure.severity) == (valve, Severity.RED)
 
 
 def test_a_valve_that_closes_in_time_is_no_interlock_failure(
-    start_worker: StartWorker, wire: Wire, tmp_path: Path  # noqa: F811
+    start_worker: StartWorker, wire: Wire, tmp_path: Path
 ) -> None:
     enterprise, detector, valve = rid("E"), rid("gd-"), rid("sv-")
-    registry = write_registry(tmp_path / "registry.yaml", [
-        {"id": detector, "enterprise": enterprise, "family": "gas", "interlock": valve,
-         "offline_after_s": 600},
-        {"id": valve, "enterprise": enterprise, "family": "shutoff", "offline_after_s": 600},
-    ])
+    registry = write_registry(
+        tmp_path / "registry.yaml",
+        [
+            {
+                "id": detector,
+                "enterprise": enterprise,
+                "family": "gas",
+                "interlock": valve,
+                "offline_after_s": 600,
+            },
+            {"id": valve, "enterprise": enterprise, "family": "shutoff", "offline_after_s": 600},
+        ],
+    )
     start_worker(registry_file=registry)
     wire.reading(valve, enterprise, {"state": "open"}, family="shutoff")
-    wire.report_until(detector, enterprise, {"concentration": 70.0},
-                      has(SeverityChanged, detector), timeout=30)
+    wire.report_until(
+        detector, enterprise, {"concentration": 70.0}, has(SeverityChanged, detector), timeout=30
+    )
     wire.reading(valve, enterprise, {"state": "closed"}, family="shutoff")
     wire.settle(quiet_s=12)  # longer than the 10 s interlock time
     assert not any(e.condition == "interlock_failure" for e in wire.events)

@@ -17,7 +17,7 @@ from schemas.events import (
     Resolved,
     Suppressed,
 )
-from tests.integration.streams.fixtures import StartWorker, start_worker, wire  # noqa: F401
+from tests.integration.streams.fixtures import StartWorker
 from tests.integration.streams.harness import Wire, rid
 from tests.support.processes import ServiceProcess
 
@@ -25,11 +25,10 @@ pytestmark = pytest.mark.e2e
 
 
 def raise_trapped(connection: Wire, device: str, enterprise: str) -> AlarmRaised:
-    connection.reading(
-        device, enterprise, {"event": "trapped"}, family="elevator", channel="event"
+    connection.reading(device, enterprise, {"event": "trapped"}, family="elevator", channel="event")
+    events = connection.wait_for(
+        lambda events: any(isinstance(e, AlarmRaised) and e.device_id == device for e in events)
     )
-    events = connection.wait_for(lambda events: any(
-        isinstance(e, AlarmRaised) and e.device_id == device for e in events))
     return next(e for e in events if isinstance(e, AlarmRaised) and e.device_id == device)
 
 
@@ -47,7 +46,7 @@ def wait_for_metric(worker: ServiceProcess, sample: str, count: int) -> None:
 
 
 def test_an_alarm_is_handled_to_closure_and_an_early_close_is_rejected(
-    start_worker: StartWorker, wire: Wire  # noqa: F811
+    start_worker: StartWorker, wire: Wire
 ) -> None:
     start_worker()
     device, enterprise = rid("el-"), rid("E")
@@ -60,7 +59,12 @@ def test_an_alarm_is_handled_to_closure_and_an_early_close_is_rejected(
     wire.wait_for(lambda events: any(isinstance(e, Closed) for e in events))
     mine = [e for e in wire.settle() if e.alarm_id == alarm]
     assert [type(e) for e in mine] == [
-        AlarmRaised, CommandRejected, Acknowledged, Dispatched, Resolved, Closed
+        AlarmRaised,
+        CommandRejected,
+        Acknowledged,
+        Dispatched,
+        Resolved,
+        Closed,
     ]
     assert [e.seq for e in mine] == [1, 2, 3, 4, 5, 6]
     rejected = mine[1]
@@ -69,18 +73,23 @@ def test_an_alarm_is_handled_to_closure_and_an_early_close_is_rejected(
 
 
 def test_an_alarm_inside_a_declared_maintenance_window_is_recorded_as_suppressed(
-    start_worker: StartWorker, wire: Wire  # noqa: F811
+    start_worker: StartWorker, wire: Wire
 ) -> None:
     worker = start_worker()
     device, enterprise = rid("el-"), rid("E")
     now = datetime.now(UTC)
-    window = {"window_id": rid("mw-"), "start": (now - timedelta(minutes=1)).isoformat(),
-              "end": (now + timedelta(hours=1)).isoformat(), "reason": "annual inspection"}
+    window = {
+        "window_id": rid("mw-"),
+        "start": (now - timedelta(minutes=1)).isoformat(),
+        "end": (now + timedelta(hours=1)).isoformat(),
+        "reason": "annual inspection",
+    }
     # The device must be known before its owner can declare a window for it.
     wire.reading(device, enterprise, {}, family="elevator", channel="heartbeat")
     wait_for_metric(worker, 'hazardwatch_streams_readings_processed_total{family="elevator"}', 1)
-    wire.command(device, "declare_maintenance", None, role="enterprise", scope=enterprise,
-                 window=window)
+    wire.command(
+        device, "declare_maintenance", None, role="enterprise", scope=enterprise, window=window
+    )
     wait_for_metric(worker, "hazardwatch_streams_commands_processed_total", 1)
     raised = raise_trapped(wire, device, enterprise)
     events = wire.wait_for(lambda events: any(isinstance(e, Suppressed) for e in events))

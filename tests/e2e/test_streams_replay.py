@@ -15,7 +15,7 @@ from schemas.settings import Endpoints
 from storage.datastore import Datastore
 from storage.projections import ProjectionStore
 from tests.conftest import endpoints_env
-from tests.integration.streams.fixtures import StartWorker, start_worker, wire  # noqa: F401
+from tests.integration.streams.fixtures import StartWorker
 from tests.integration.streams.harness import Wire, rid, write_registry
 from tests.support.processes import ServiceProcess, free_port
 
@@ -24,8 +24,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_replay_reproduces_the_projections_the_sink_keeps_live(
-    start_worker: StartWorker,  # noqa: F811
-    wire: Wire,  # noqa: F811
+    start_worker: StartWorker,
+    wire: Wire,
     endpoints: Endpoints,
     database_url: str,
     service_process: Callable[..., ServiceProcess],
@@ -35,10 +35,13 @@ def test_replay_reproduces_the_projections_the_sink_keeps_live(
     port = free_port()
     service_process(["streams.sinks"], {**env, "HW_SINK_HTTP_PORT": str(port)}, port).wait_ready()
     enterprise, lift, detector = rid("E"), rid("el-"), rid("gd-")
-    registry = write_registry(tmp_path / "registry.yaml", [
-        {"id": lift, "enterprise": enterprise, "family": "elevator", "offline_after_s": 600},
-        {"id": detector, "enterprise": enterprise, "family": "gas", "offline_after_s": 5},
-    ])
+    registry = write_registry(
+        tmp_path / "registry.yaml",
+        [
+            {"id": lift, "enterprise": enterprise, "family": "elevator", "offline_after_s": 600},
+            {"id": detector, "enterprise": enterprise, "family": "gas", "offline_after_s": 5},
+        ],
+    )
     start_worker(registry_file=registry)
     wire.reading(lift, enterprise, {"event": "trapped"}, family="elevator", channel="event")
     wire.reading(detector, enterprise, {"concentration": 1.0})
@@ -59,8 +62,12 @@ def test_replay_reproduces_the_projections_the_sink_keeps_live(
         time.sleep(0.5)
 
     check = subprocess.run(
-        [str(REPO / "run"), "replay", "--check"], env={**os.environ, **env},
-        capture_output=True, text=True, timeout=120, check=False,
+        [str(REPO / "run"), "replay", "--check"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert check.returncode == 0, check.stdout + check.stderr
     assert "differences: 0" in check.stdout
