@@ -113,8 +113,11 @@ SCRIPTS: dict[str, Script] = {
 
 INCIDENTS: tuple[Incident, ...] = (
     Incident(5, "GD-0001", "slow leak at the tank farm; reaches level 2, valve SV-0001 closes"),
-    Incident(10, "GD-0101", "kitchen leak at a restaurant; valve SV-0101 fails to close "
-             "(shut by hand at t+50)"),
+    Incident(
+        10,
+        "GD-0101",
+        "kitchen leak at a restaurant; valve SV-0101 fails to close (shut by hand at t+50)",
+    ),
     Incident(15, "EL-0002", "passenger trapped in an elevator"),
     Incident(20, "GD-0003", "detector at the loading bay stops reporting"),
     Incident(0, "GD-0004", "H2S detector reports a frozen value (tamper)"),

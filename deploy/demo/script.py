@@ -118,13 +118,24 @@ def run(cfg: StackConfig, seconds: int) -> None:
 
 def _close_leftovers(admin: Monitor) -> None:
     """Alarms an earlier demo run left open would absorb this run's incidents (one alarm per
-    occurrence), so they are handled to closure first, as a test, on the record."""
-    leftovers = [a for a in admin.open_alarms() if a["division"].startswith("330106")]
+    occurrence), so they are handled to closure first, as a test, on the record; offline alarms
+    of devices still silent are left to clear when the devices report again."""
+    leftovers = [
+        a
+        for a in admin.open_alarms()
+        if a["division"].startswith("330106") and not _still_offline(a)
+    ]
     order = ["open", "acknowledged", "dispatched", "resolved"]
     for alarm in leftovers:
         admin.handle(alarm["alarm_id"], RESET[order.index(alarm["state"]) :], log=lambda _l: None)
     if leftovers:
         print(f"  closed {len(leftovers)} alarm(s) an earlier demo run left open (cause: test)")
+
+
+def _still_offline(alarm: dict[str, Any]) -> bool:
+    """An offline alarm whose device has not come back stays open: its ConditionCleared, when
+    the device reports again, is what marks the device online in the status projection."""
+    return alarm["condition"] in ("offline", "site_offline") and not alarm["view"].get("cleared")
 
 
 def _handle_leak(monitor: Monitor, deadline: float) -> list[str]:
@@ -204,10 +215,11 @@ def _summary(
         headers={"Authorization": f"Bearer {admin}"},
     ).json()
     print("  weekly report of 西湖区 (330106), excerpt:")
+    ack, close = weekly["time_to_acknowledge_s"]["median_s"], weekly["time_to_close_s"]["median_s"]
     print(
         f"    alarms {sum(r['alarms'] for r in weekly['alarms_by_family_severity'])}, "
-        f"median time to acknowledge {weekly['time_to_acknowledge_s']['median_s']} s, "
-        f"to close {weekly['time_to_close_s']['median_s']} s, overdue {weekly['overdue']}"
+        f"median time to acknowledge {_seconds(ack)}, to close {_seconds(close)}, "
+        f"overdue {weekly['overdue']}, supervised {weekly['supervised']}"
     )
     _uptime()
     print("\n== Explore")
