@@ -39,27 +39,13 @@ _CSV_COLUMNS = (
 )
 
 
-class AlarmOut(BaseModel):
-    alarm_id: str
-    device_id: str
-    enterprise_id: str
-    division: str
-    family: str
-    condition: str
-    severity: str
-    state: str
-    raised_at: datetime
-    closed_at: datetime | None
-    view: dict[str, Any]
-
-
 class AlarmList(BaseModel):
-    items: list[AlarmOut]
+    items: list[queries.AlarmSummary]
     next_cursor: str | None = Field(description="pass as `cursor` for the next (older) page")
 
 
 class AlarmWithHistory(BaseModel):
-    alarm: AlarmOut
+    alarm: queries.AlarmSummary
     events: list[dict[str, Any]]
 
 
@@ -144,7 +130,7 @@ def list_alarms(
         rows = ([getattr(a, c) for c in _CSV_COLUMNS] for a in page.items)
         return to_csv(_CSV_COLUMNS, rows, "alarms.csv")
     return AlarmList(
-        items=[AlarmOut(**vars(a)) for a in page.items], next_cursor=_cursor(page.next_after)
+        items=page.items, next_cursor=_cursor(page.next_after)
     )
 
 
@@ -164,7 +150,7 @@ def _detail(svc: Services, scope: Scope, alarm_id: str) -> queries.AlarmDetail:
 )
 def get_alarm(alarm_id: str, scope: ScopeDep, svc: ServicesDep) -> AlarmWithHistory:
     detail = _detail(svc, scope, alarm_id)
-    return AlarmWithHistory(alarm=AlarmOut(**vars(detail.alarm)), events=detail.events)
+    return AlarmWithHistory(alarm=detail.alarm, events=detail.events)
 
 
 @router.post(
