@@ -99,8 +99,8 @@ SCRIPTS: dict[str, Script] = {
     "GD-0003": _silent_after(20.0, _gas(lambda t: 2.0)),
     "GD-0004": _frozen(0.3),
     "GD-0101": _gas(_step_leak),
-    # The valve that fails to close on the alarm; staff shut it by hand at t+50.
-    "SV-0101": _valve(closes_at=50.0),
+    # The valve that fails to close on the alarm; staff shut it by hand at t+65.
+    "SV-0101": _valve(closes_at=65.0),
     "GD-0201": _gas(lambda t: 1.5),
     "SV-0201": _valve(closes_at=None),
     "EL-0001": _heartbeat(),
