@@ -116,7 +116,7 @@ INCIDENTS: tuple[Incident, ...] = (
     Incident(
         10,
         "GD-0101",
-        "kitchen leak at a restaurant; valve SV-0101 fails to close (shut by hand at t+50)",
+        "kitchen leak at a restaurant; valve SV-0101 fails to close (shut by hand at t+65)",
     ),
     Incident(15, "EL-0002", "passenger trapped in an elevator"),
     Incident(20, "GD-0003", "detector at the loading bay stops reporting"),
