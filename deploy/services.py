@@ -15,7 +15,6 @@ import httpx
 
 from deploy.stack import process
 from deploy.stack.config import StackConfig
-from deploy.stack.errors import PortInUse
 
 
 @dataclass(frozen=True)
@@ -71,8 +70,7 @@ def up(cfg: StackConfig, echo: Callable[[str], None] = print, timeout: float = 9
     started: list[Service] = []
     for service in table(cfg):
         if service.pid(cfg) is None:
-            if process.port_open(service.port):
-                raise PortInUse(service.name, service.port)
+            process.require_port_free(service.name, service.port)
             process.start(
                 service.argv,
                 pid_file=cfg.pid_file(service.name),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from deploy.stack import packages, process
 from deploy.stack.config import REPO_ROOT, StackConfig
-from deploy.stack.errors import PortInUse, StackError
+from deploy.stack.errors import StackError
 from schemas.topics import DEFAULT_PARTITIONS, TopicNames
 
 NAME = "kafka"
@@ -145,10 +145,8 @@ def _format_storage(cfg: StackConfig) -> None:
 def up(cfg: StackConfig) -> None:
     base = _dir(cfg)
     if pid(cfg) is None:
-        if process.port_open(cfg.kafka_port):
-            raise PortInUse(NAME, cfg.kafka_port)
-        if process.port_open(cfg.kafka_controller_port):
-            raise PortInUse(f"{NAME} controller", cfg.kafka_controller_port)
+        process.require_port_free(NAME, cfg.kafka_port)
+        process.require_port_free(f"{NAME} controller", cfg.kafka_controller_port)
         fetch_jars(cfg)
         (base / "data").mkdir(parents=True, exist_ok=True)
         (base / "server.properties").write_text(_server_properties(cfg))

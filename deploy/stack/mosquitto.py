@@ -22,7 +22,7 @@ from pathlib import Path
 
 from deploy.stack import packages, process
 from deploy.stack.config import StackConfig
-from deploy.stack.errors import PortInUse, StackError
+from deploy.stack.errors import StackError
 
 NAME = "mosquitto"
 SERVICE_USER = "hw-service"
@@ -182,8 +182,7 @@ def up(cfg: StackConfig) -> None:
     (base / "data").mkdir(parents=True, exist_ok=True)
     if process.read_pid(cfg.pid_file(NAME), "mosquitto") is not None:
         return
-    if process.port_open(cfg.mqtt_port):
-        raise PortInUse(NAME, cfg.mqtt_port)
+    process.require_port_free(NAME, cfg.mqtt_port)
     (base / "mosquitto.conf").write_text(_conf(cfg))
     with _locked(cfg) as creds:
         _render(cfg, creds)

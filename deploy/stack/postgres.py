@@ -10,7 +10,7 @@ from pathlib import Path
 
 from deploy.stack import packages, process
 from deploy.stack.config import StackConfig
-from deploy.stack.errors import PortInUse, StackError
+from deploy.stack.errors import StackError
 
 NAME = "postgres"
 
@@ -125,8 +125,7 @@ def _bootstrap(cfg: StackConfig) -> None:
 def up(cfg: StackConfig) -> None:
     packages.ensure(["postgres"])
     if pid(cfg) is None:
-        if process.port_open(cfg.postgres_port):
-            raise PortInUse(NAME, cfg.postgres_port)
+        process.require_port_free(NAME, cfg.postgres_port)
         _initdb(cfg)
         process.start(
             _argv(cfg), pid_file=cfg.pid_file(NAME), log_file=cfg.log_file(NAME), user=_user()

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from deploy.stack.errors import StackError
+from deploy.stack.errors import PortInUse, StackError
 
 
 def read_pid(pid_file: Path, expect: str = "") -> int | None:
@@ -94,6 +94,15 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)
         return sock.connect_ex((host, port)) == 0
+
+
+def require_port_free(service: str, port: int, timeout: float = 5.0) -> None:
+    """Raise PortInUse unless `port` is free. A process of ours that just died (kill -9) may
+    still hold its listening socket for a moment while the kernel tears it down, so a port
+    that is about to be released gets `timeout` seconds; a foreign listener stays and is an
+    error."""
+    if not wait_until(lambda: not port_open(port), timeout, interval=0.2):
+        raise PortInUse(service, port)
 
 
 def log_tail(log_file: Path, lines: int = 15) -> str:

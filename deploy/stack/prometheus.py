@@ -9,7 +9,6 @@ import httpx
 
 from deploy.stack import packages, process
 from deploy.stack.config import REPO_ROOT, StackConfig
-from deploy.stack.errors import PortInUse
 
 NAME = "prometheus"
 
@@ -56,8 +55,7 @@ def up(cfg: StackConfig) -> None:
     rules = sorted((REPO_ROOT / "deploy" / "prometheus").glob("*.rules.yml"))
     (base / "prometheus.yml").write_text(config_text(cfg, rules))
     if pid(cfg) is None:
-        if process.port_open(cfg.prometheus_port):
-            raise PortInUse(NAME, cfg.prometheus_port)
+        process.require_port_free(NAME, cfg.prometheus_port)
         process.start(
             [
                 "prometheus",
