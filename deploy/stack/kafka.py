@@ -121,8 +121,12 @@ def _format_storage(cfg: StackConfig) -> None:
         return
     id_file = base / "cluster.id"
     if not id_file.exists():
-        # Kafka's Uuid text form: 16 random bytes, URL-safe base64 without padding.
-        id_file.write_text(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))
+        # Kafka's Uuid text form: 16 random bytes, URL-safe base64 without padding; like Kafka's
+        # own Uuid.randomUuid, never one starting with "-", which StorageTool reads as an option.
+        cluster_id = "-"
+        while cluster_id.startswith("-"):
+            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        id_file.write_text(cluster_id)
     result = subprocess.run(
         _java(
             cfg,
