@@ -36,7 +36,7 @@ def run_worker(settings: StreamsSettings, instance: int, loglevel: str) -> int:
     logging.basicConfig(level=loglevel.upper(), format="%(asctime)s %(levelname)s %(message)s")
     topology = Topology.of(settings)
     ensure_topics(settings.kafka_bootstrap, topology)
-    directory = StaticDirectory()
+    directory = StaticDirectory(site_hold_s=settings.streams_site_hold_s)
     refresh = _refresher(directory, settings)
     if refresh is not None:
         refresh()

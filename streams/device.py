@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -29,6 +29,7 @@ from streams.rules.decisions import Decision, Sample
 from streams.rules.interlock import InterlockState
 from streams.rules.offline import OfflineState
 from streams.rules.oxygen import OxygenState
+from streams.rules.site import SiteInhibition, site_key
 from streams.rules.tamper import FlatlineState
 from streams.rules.threshold import ThresholdState
 
@@ -67,6 +68,8 @@ class DeviceState(BaseModel):
     oxygen: OxygenState = OxygenState()
     flatline: dict[str, FlatlineState] = {}
     presence: OfflineState = OfflineState()
+    # The deadline of an offline episode whose alarm waits for the site's verdict.
+    offline_held: datetime | None = None
     offline_episodes: tuple[datetime, ...] = ()
     valve: InterlockState = InterlockState()
     alarms: DeviceAlarms = DeviceAlarms()
@@ -111,11 +114,13 @@ def on_reading(
     ctx = DeviceContext(
         reading.device_id, reading.enterprise_id, reading.division, reading.family
     )
+    # Back before the site's verdict: the episode still gets its alarm, then its clearing.
+    state, outcome.events = _release_held(state, ctx, profile)
     trigger = Trigger(
         reading_trigger(reading.device_id, reading.seq or 0), reading.ts, reading.received_at
     )
     alarms, events = apply_decisions(state.alarms, ctx, [*back, *decisions], trigger)
-    outcome.events = events
+    outcome.events += events
     if profile.interlock_valve is not None and _gas_turned_red(events):
         outcome.interlock_demand = profile.interlock_valve
     return state.model_copy(update={"alarms": alarms}), outcome
@@ -189,6 +194,10 @@ def on_clock(
     if ctx is None:
         return state, Outcome()
     outcome = Outcome()
+    held = state.offline_held
+    if held is not None and now.timestamp() >= held.timestamp() + profile.offline.site_hold_s:
+        # No site verdict in time: this device is offline on its own.
+        state, outcome.events = _release_held(state, ctx, profile)
     alarms = state.alarms
     deadline = offline.deadline(state.presence, profile.offline)
     presence, went = offline.on_tick(state.presence, now, profile.offline)
@@ -196,7 +205,9 @@ def on_clock(
     if went and deadline is not None:
         outcome.presence = False
         episodes, flagged = tamper.evaluate_offline_episode(episodes, deadline, profile.tamper)
-        trigger = Trigger(f"offline|{device_id}|{deadline.isoformat()}", deadline)
+        if profile.offline.site_hold_s > 0:
+            state, went = state.model_copy(update={"offline_held": deadline}), []
+        trigger = Trigger(_offline_trigger(device_id, deadline), deadline)
         alarms, events = apply_decisions(alarms, ctx, [*went, *flagged], trigger)
         outcome.events += events
     due = interlock.next_deadline(state.valve)
@@ -213,6 +224,39 @@ def on_clock(
         }
     )
     return state, outcome
+
+
+def on_site_covered(
+    state: DeviceState, device_id: str, profile: DeviceProfile
+) -> tuple[DeviceState, Outcome]:
+    """The site alarm stands for this device's held offline alarm: raise it inhibited.
+    A device not holding one (it came back, or its hold ran out) has nothing to change."""
+    ctx = state.context(device_id)
+    if ctx is None or state.offline_held is None:
+        return state, Outcome()
+    inhibition = SiteInhibition(window_id=site_key(ctx.enterprise_id))
+    state, events = _release_held(state, ctx, profile, inhibition)
+    return state, Outcome(events=events)
+
+
+def _release_held(
+    state: DeviceState,
+    ctx: DeviceContext,
+    profile: DeviceProfile,
+    inhibition: SiteInhibition | None = None,
+) -> tuple[DeviceState, list[AlarmEvent]]:
+    """Raises the held offline alarm, dated and named by its deadline as if never held."""
+    held = state.offline_held
+    if held is None:
+        return state, []
+    trigger = Trigger(_offline_trigger(ctx.device_id, held), held)
+    decision = offline.detected(profile.offline)
+    alarms, events = apply_decisions(state.alarms, ctx, [decision], trigger, inhibition)
+    return state.model_copy(update={"alarms": alarms, "offline_held": None}), events
+
+
+def _offline_trigger(device_id: str, deadline: datetime) -> str:
+    return f"offline|{device_id}|{deadline.isoformat()}"
 
 
 def on_interlock_demand(
@@ -242,8 +286,10 @@ def _with_context(state: DeviceState, ctx: DeviceContext) -> DeviceState:
 
 def next_deadline(state: DeviceState, profile: DeviceProfile) -> datetime | None:
     """The earliest moment a clock tick could change this device (for the timer's index)."""
+    held = state.offline_held
     candidates = [
         offline.deadline(state.presence, profile.offline),
+        None if held is None else held + timedelta(seconds=profile.offline.site_hold_s),
         interlock.next_deadline(state.valve),
         *(next_escalation(record) for record in state.alarms.alarms),
     ]

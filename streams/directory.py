@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any, Protocol
 
 from schemas.families import Family
 from streams.profiles import DeviceProfile, DeviceSpec, profile_for
+from streams.rules.site import SITE_HOLD_S, SiteRule
+
+_SITE_RULE = SiteRule()
 
 
 class DeviceDirectory(Protocol):
@@ -22,7 +26,8 @@ class DeviceDirectory(Protocol):
 class StaticDirectory:
     """A fixed snapshot; `replace` swaps it atomically (one reference assignment)."""
 
-    def __init__(self, specs: Iterable[DeviceSpec] = ()) -> None:
+    def __init__(self, specs: Iterable[DeviceSpec] = (), site_hold_s: float = SITE_HOLD_S) -> None:
+        self.site_hold_s = site_hold_s
         self._specs: dict[str, DeviceSpec] = {}
         self._sizes: Counter[str] = Counter()
         self._profiles: dict[tuple[str, Family], DeviceProfile] = {}
@@ -45,8 +50,17 @@ class StaticDirectory:
         key = (device_id, family)
         found = self._profiles.get(key)
         if found is None:
-            found = self._profiles[key] = profile_for(family, self._specs.get(device_id))
+            found = self._profiles[key] = self._build(device_id, family)
         return found
+
+    def _build(self, device_id: str, family: Family) -> DeviceProfile:
+        spec = self._specs.get(device_id)
+        found = profile_for(family, spec)
+        if spec is None or self._sizes[spec.enterprise_id] < _SITE_RULE.min_devices:
+            return found
+        # Only a site that can have a site alarm makes its devices wait for one.
+        offline = replace(found.offline, site_hold_s=self.site_hold_s)
+        return replace(found, offline=offline)
 
 
 def spec_from_record(record: Any) -> DeviceSpec:

@@ -25,6 +25,7 @@ from streams.messages import (
     ClockTick,
     InterlockDemand,
     Presence,
+    SiteCovered,
     SiteDecision,
     encode,
     parse_tick,
@@ -88,6 +89,10 @@ class DeviceHandler:
             return device.on_interlock_demand(state, valve, tick.detector_id, tick.at, profile), (
                 Emission()
             )
+        if isinstance(tick, SiteCovered):
+            profile = self.directory.profile(tick.device_id, state.family or Family.GAS)
+            state, outcome = device.on_site_covered(state, tick.device_id, profile)
+            return state, Emission(events=outcome.events)
         return self._site(state, tick)
 
     def _site(self, state: DeviceState, tick: SiteDecision) -> tuple[DeviceState, Emission]:
@@ -133,6 +138,7 @@ class SiteHandler:
         except ValidationError as exc:
             raise UndecodableMessage(topic, str(exc)) from exc
         registered = self.directory.devices_of(presence.enterprise_id)
+        before = state
         state, decisions = site.on_presence(
             state, presence.device_id, presence.online, registered, self.rule
         )
@@ -149,4 +155,7 @@ class SiteHandler:
                 message=decision.message if isinstance(decision, Detected) else "",
             )
             ticks.append((key, encode(tick)))
+        for device_id in site.covered(before, state, presence.device_id, presence.online):
+            cover = SiteCovered(device_id=device_id, enterprise_id=presence.enterprise_id)
+            ticks.append((device_id, encode(cover)))
         return state, ticks

@@ -2,7 +2,8 @@
 
 `ticks` (key = device id, co-partitioned with readings and commands) carries what must be
 applied by a device key's single writer but was noticed elsewhere: a timer found a deadline,
-a gas detector needs its valve closed, the site aggregation decided. `presence` (key =
+a gas detector needs its valve closed, the site aggregation decided (for the site's pseudo
+device, and for each device its site alarm now stands for). `presence` (key =
 enterprise id) carries device online/offline transitions to the site aggregation.
 """
 
@@ -50,7 +51,17 @@ class SiteDecision(_Internal):
     message: str = ""
 
 
-Tick = Annotated[ClockTick | InterlockDemand | SiteDecision, Field(discriminator="kind")]
+class SiteCovered(_Internal):
+    """The site aggregation raised the site alarm while this device was offline."""
+
+    kind: Literal["site_covered"] = "site_covered"
+    device_id: str
+    enterprise_id: str
+
+
+Tick = Annotated[
+    ClockTick | InterlockDemand | SiteDecision | SiteCovered, Field(discriminator="kind")
+]
 _TICK = TypeAdapter[Tick](Tick)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic_settings import SettingsConfigDict
 
 from schemas.settings import Endpoints
+from streams.rules.site import SITE_HOLD_S
 
 BASE_HTTP_PORT = 18200
 
@@ -25,6 +26,8 @@ class StreamsSettings(Endpoints):
     # How often the timer looks for silent devices, overdue alarms and interlock deadlines:
     # bounds the offline detection delay beyond offline_after_s.
     streams_timer_period_s: float = 1.0
+    # How long a device's offline alarm at a multi-device site waits for the site's verdict.
+    streams_site_hold_s: float = SITE_HOLD_S
     streams_registry_refresh_s: float = 30.0
     # Where the registry comes from: the database (default), a registry YAML file, or nowhere
     # (family defaults only).

@@ -6,6 +6,8 @@ One open alarm per device and condition: a detection while one is open changes i
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from schemas.events import AlarmEvent, AlarmRaised, ConditionCleared, SeverityChanged, Suppressed
 from streams.alarms.emit import build
 from streams.alarms.ids import alarm_id
@@ -13,24 +15,42 @@ from streams.alarms.records import AlarmRecord, DeviceAlarms, DeviceContext, Tri
 from streams.rules.decisions import Cleared, Decision, Detected
 
 
+class Inhibition(Protocol):
+    """Why a new alarm is raised already suppressed: a maintenance window, or a wider alarm
+    (the site's) that stands for it."""
+
+    @property
+    def window_id(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+
+
 def apply_decisions(
-    state: DeviceAlarms, ctx: DeviceContext, decisions: list[Decision], trigger: Trigger
+    state: DeviceAlarms,
+    ctx: DeviceContext,
+    decisions: list[Decision],
+    trigger: Trigger,
+    inhibition: Inhibition | None = None,
 ) -> tuple[DeviceAlarms, list[AlarmEvent]]:
     events: list[AlarmEvent] = []
     for decision in decisions:
-        state, new = apply_decision(state, ctx, decision, trigger)
+        state, new = apply_decision(state, ctx, decision, trigger, inhibition)
         events.extend(new)
     return state, events
 
 
 def apply_decision(
-    state: DeviceAlarms, ctx: DeviceContext, decision: Decision, trigger: Trigger
+    state: DeviceAlarms,
+    ctx: DeviceContext,
+    decision: Decision,
+    trigger: Trigger,
+    inhibition: Inhibition | None = None,
 ) -> tuple[DeviceAlarms, list[AlarmEvent]]:
     current = state.open_alarm(decision.condition)
     if isinstance(decision, Cleared):
         return _clear(state, ctx, current, decision, trigger)
     if current is None:
-        return _raise(state, ctx, decision, trigger)
+        return _raise(state, ctx, decision, trigger, inhibition)
     if current.severity == decision.severity and not current.cleared:
         return state, []
     # The condition came back or moved to another level: an event on the same alarm.
@@ -50,9 +70,13 @@ def apply_decision(
 
 
 def _raise(
-    state: DeviceAlarms, ctx: DeviceContext, decision: Detected, trigger: Trigger
+    state: DeviceAlarms,
+    ctx: DeviceContext,
+    decision: Detected,
+    trigger: Trigger,
+    inhibition: Inhibition | None,
 ) -> tuple[DeviceAlarms, list[AlarmEvent]]:
-    window = state.window_at(trigger.at)
+    window = inhibition or state.window_at(trigger.at)
     record = AlarmRecord(
         alarm_id=alarm_id(ctx.device_id, decision.condition, trigger.trigger_id),
         condition=decision.condition,

@@ -24,6 +24,10 @@ MIN_OFFLINE_AFTER_S = 30.0
 class OfflineRule:
     offline_after_s: float = MIN_OFFLINE_AFTER_S
     severity: Severity = Severity.YELLOW
+    # At a site of several devices, how long a device's own offline alarm waits for the site
+    # aggregation to say the whole site went dark (then it is raised inhibited by the site
+    # alarm: one alarm for the monitor, not N). 0 at single-device sites.
+    site_hold_s: float = 0.0
 
 
 def offline_after(report_interval_s: float | None, override_s: float | None) -> float:
@@ -65,7 +69,9 @@ def on_tick(
 ) -> tuple[OfflineState, list[Decision]]:
     if not is_due(state, now, rule):
         return state, []
+    return OfflineState(last_seen=state.last_seen, offline=True), [detected(rule)]
+
+
+def detected(rule: OfflineRule) -> Detected:
     message = f"no message for {rule.offline_after_s:g} s"
-    return OfflineState(last_seen=state.last_seen, offline=True), [
-        Detected(CONDITION, rule.severity, threshold=rule.offline_after_s, message=message)
-    ]
+    return Detected(CONDITION, rule.severity, threshold=rule.offline_after_s, message=message)

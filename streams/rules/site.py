@@ -16,11 +16,23 @@ from streams.rules.decisions import Cleared, Decision, Detected
 
 CONDITION = "site_offline"
 SITE_KEY_PREFIX = "site:"
+# Default of `OfflineRule.site_hold_s` at sites of several devices. Devices that go dark
+# together (a site's power, uplink or collector) pass their deadlines within about one timer
+# period of each other; the site's verdict then needs two hops through Kafka.
+SITE_HOLD_S = 3.0
 
 
 def site_key(enterprise_id: str) -> str:
     """The pseudo device id a site alarm is keyed and stored under."""
     return SITE_KEY_PREFIX + enterprise_id
+
+
+@dataclass(frozen=True, slots=True)
+class SiteInhibition:
+    """The site alarm stands for this device's offline alarm (`window_id` names the site)."""
+
+    window_id: str
+    reason: str = "the whole site is offline: covered by the site alarm"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,3 +65,13 @@ def on_presence(
     if state.active and not everyone:
         return SiteState(known=known, offline=offline), [Cleared(CONDITION, float(len(offline)))]
     return SiteState(known=known, offline=offline, active=state.active), []
+
+
+def covered(before: SiteState, after: SiteState, device_id: str, online: bool) -> list[str]:
+    """Devices whose offline alarm the site alarm now stands for: all offline ones when it
+    was just raised, the newcomer when it was already active."""
+    if not after.active or online:
+        return []
+    if not before.active:
+        return sorted(after.offline)
+    return [device_id]

@@ -12,7 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from schemas.events import AlarmEvent, AlarmRaised, ConditionCleared, SeverityChanged
+from schemas.events import (
+    AlarmEvent,
+    AlarmRaised,
+    ConditionCleared,
+    SeverityChanged,
+    Suppressed,
+)
 from schemas.families import Severity
 from tests.integration.streams.fixtures import StartWorker
 from tests.integration.streams.harness import Wire, rid, write_registry
@@ -62,7 +68,7 @@ def test_a_noisy_value_around_the_threshold_raises_once_and_does_not_flap(
     assert [e.type for e in wire.of(device)] == ["AlarmRaised"]
 
 
-def test_a_silent_site_gives_each_device_offline_in_time_and_one_site_alarm(
+def test_a_silent_site_is_one_site_alarm_and_its_devices_offline_alarms_are_suppressed(
     start_worker: StartWorker, wire: Wire, tmp_path: Path
 ) -> None:
     enterprise, devices = rid("E"), [rid("gd-") for _ in range(3)]
@@ -93,9 +99,18 @@ def test_a_silent_site_gives_each_device_offline_in_time_and_one_site_alarm(
 
     wire.wait_for(all_offline_and_site, timeout=5 + 5 - (time.monotonic() - started))
     wire.settle()
-    site_alarms = [e for e in wire.events if e.condition == "site_offline"]
-    assert [type(e) for e in site_alarms] == [AlarmRaised]
-    assert site_alarms[0].device_id == f"site:{enterprise}"
+    raised = [e for e in wire.events if isinstance(e, AlarmRaised)]
+    # What a monitor is paged for: the site alarm alone.
+    unsuppressed = [e for e in raised if e.suppressed_window is None]
+    assert [(e.condition, e.device_id) for e in unsuppressed] == [
+        ("site_offline", f"site:{enterprise}")
+    ]
+    # Each device's own episode is still on record (device status, uptime), inhibited.
+    offline = {e.device_id: e for e in raised if e.condition == "offline"}
+    assert set(offline) == set(devices)
+    assert {e.suppressed_window for e in offline.values()} == {f"site:{enterprise}"}
+    suppressed = {e.alarm_id for e in wire.events if isinstance(e, Suppressed)}
+    assert suppressed == {e.alarm_id for e in offline.values()}
     # One device coming back clears the site condition, the alarm stays open for people.
     wire.reading(devices[0], enterprise, {"concentration": 0.0})
     wire.wait_for(
@@ -103,6 +118,29 @@ def test_a_silent_site_gives_each_device_offline_in_time_and_one_site_alarm(
             isinstance(e, ConditionCleared) and e.condition == "site_offline" for e in events
         )
     )
+
+
+def test_a_device_silent_alone_at_a_site_raises_its_own_offline_alarm_in_time(
+    start_worker: StartWorker, wire: Wire, tmp_path: Path
+) -> None:
+    enterprise, quiet, talking = rid("E"), rid("gd-"), rid("gd-")
+    rows = [
+        {"id": d, "enterprise": enterprise, "family": "gas", "offline_after_s": 5}
+        for d in (quiet, talking)
+    ]
+    start_worker(registry_file=write_registry(tmp_path / "registry.yaml", rows))
+    wire.reading(quiet, enterprise, {"concentration": 0.0})
+    started = time.monotonic()
+    # The other device keeps the site alive: no site verdict, the hold runs out.
+    wire.report_until(
+        talking, enterprise, {"concentration": 0.0}, has(AlarmRaised, quiet), timeout=15
+    )
+    elapsed = time.monotonic() - started
+    alarm = next(e for e in wire.of(quiet) if isinstance(e, AlarmRaised))
+    assert alarm.condition == "offline" and alarm.suppressed_window is None
+    assert not any(e.condition == "site_offline" for e in wire.events)
+    # offline_after_s + the site hold (3 s) + the timer and Kafka's round trips
+    assert elapsed < 5 + 3 + 5
 
 
 def test_level_two_gas_without_the_valve_closing_is_an_interlock_failure(

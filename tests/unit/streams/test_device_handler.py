@@ -10,7 +10,15 @@ from streams.device import DeviceState, next_deadline
 from streams.directory import StaticDirectory
 from streams.errors import UndecodableMessage, UnknownDevice
 from streams.handlers import DeviceHandler, Emission, SiteHandler
-from streams.messages import ClockTick, InterlockDemand, Presence, SiteDecision, encode, parse_tick
+from streams.messages import (
+    ClockTick,
+    InterlockDemand,
+    Presence,
+    SiteCovered,
+    SiteDecision,
+    encode,
+    parse_tick,
+)
 from streams.profiles import DeviceSpec
 from streams.rules.site import SiteState
 
@@ -128,7 +136,7 @@ def test_garbage_is_an_undecodable_message():
         handler.reading(TOPIC, DeviceState(), b"{not json")
 
 
-def test_the_last_device_of_a_site_going_offline_sends_one_site_decision():
+def test_the_last_device_of_a_site_going_offline_sends_one_site_decision_and_covers_all():
     sites = SiteHandler(StaticDirectory())
     enterprise, devices = rid(), [rid() for _ in range(3)]
     state, sent = SiteState(), []
@@ -137,10 +145,14 @@ def test_the_last_device_of_a_site_going_offline_sends_one_site_decision():
     for device in devices:
         state, ticks = sites.presence("p", state, _presence(enterprise, device, False))
         sent.extend(ticks)
-    assert len(sent) == 1
-    key, raw = sent[0]
-    decision = parse_tick(raw)
+    decisions = [(key, parse_tick(raw)) for key, raw in sent]
+    site_decisions = [(k, d) for k, d in decisions if isinstance(d, SiteDecision)]
+    assert len(site_decisions) == 1
+    key, decision = site_decisions[0]
     assert key == f"site:{enterprise}" and isinstance(decision, SiteDecision) and decision.raised
+    covers = [(k, d) for k, d in decisions if isinstance(d, SiteCovered)]
+    assert sorted(k for k, _ in covers) == sorted(devices)
+    assert all(k == d.device_id and d.enterprise_id == enterprise for k, d in covers)
 
 
 def test_a_site_decision_raises_the_site_alarm_on_the_site_key():
