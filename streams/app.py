@@ -10,18 +10,24 @@ at-least-once (no exactly_once guarantee); deterministic event ids make redelive
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import faust
+from faust.types import TP
 from prometheus_client import generate_latest
 
 from streams.directory import StaticDirectory
+from streams.lag import Progress, StallGuard, lag_by_topic
 from streams.metrics import StreamsMetrics
 from streams.processor import DeviceProcessor, Outbox, SiteProcessor
 from streams.settings import StreamsSettings
+from streams.tables import ChangelogTable
 from streams.topology import TABLES, Topology
 
+log = logging.getLogger(__name__)
 _EXPOSITION = "text/plain; version=0.0.4"
 _GAUGE_PERIOD_S = 5.0
 
@@ -40,26 +46,43 @@ def create_app(
     device_table, site_table = (_table(app, name, topology) for name in TABLES)
     devices = DeviceProcessor(topology, device_table, directory, metrics, outbox)
     sites = SiteProcessor(site_table, directory, outbox)
+    progress, guard = Progress(), StallGuard(settings.streams_stall_after_s)
+    inputs_of = frozenset(
+        (topology.readings, topology.commands, topology.ticks, topology.presence)
+    )
 
     @app.agent(topics.device_inputs, concurrency=1)
     async def device_agent(stream: Any) -> None:
         async for event in stream.events():
             message = event.message
+            if progress.skipped(message.topic, message.partition, message.offset, time.monotonic()):
+                continue  # applied in order once the hole is mended (see `mend` below)
             await devices.process(message.topic, event.key, event.value, message.partition)
+            progress.done(message.topic, message.partition, message.offset)
 
     @app.agent(topics.presence, concurrency=1)
     async def site_agent(stream: Any) -> None:
         async for event in stream.events():
-            await sites.process(topology.presence, event.key, event.value)
+            message = event.message
+            if progress.skipped(message.topic, message.partition, message.offset, time.monotonic()):
+                continue
+            await sites.process(topology.presence, event.key, event.value, message.partition)
+            progress.done(message.topic, message.partition, message.offset)
 
     # Tables can only be written inside stream iteration: the timer only sends ticks.
     @app.timer(interval=settings.streams_timer_period_s)  # type: ignore[untyped-decorator]
     async def clock() -> None:
         await devices.send_due_ticks()
 
+    @app.timer(interval=progress.quiet_s)  # type: ignore[untyped-decorator]
+    async def mend() -> None:
+        for tp, offset in progress.holes_to_mend(time.monotonic()):
+            await _mend(app, progress, metrics, tp, offset)
+
     @app.timer(interval=_GAUGE_PERIOD_S)  # type: ignore[untyped-decorator]
     async def gauges() -> None:
         devices.census.publish(metrics)
+        await _watch_partitions(app, inputs_of, progress, guard, metrics)
 
     if refresh_registry is not None:
 
@@ -68,7 +91,10 @@ def create_app(
             await asyncio.to_thread(refresh_registry)
 
     def revoked(sender: Any, /, *args: Any, **kwargs: Any) -> None:
-        devices.revoked(tp.partition for tp in kwargs.get("revoked", ()))
+        gone = kwargs.get("revoked", ())
+        devices.revoked(tp.partition for tp in gone)
+        progress.forget((tp.topic, tp.partition) for tp in gone)
+        guard.forget((tp.topic, tp.partition) for tp in gone)
 
     def rebalanced(sender: Any, /, *args: Any, **kwargs: Any) -> None:
         devices.reindex({tp.partition for tp in app.consumer.assignment()})
@@ -77,6 +103,58 @@ def create_app(
     app.on_rebalance_complete.connect(rebalanced)
     _web(app, metrics)
     return app
+
+
+async def _mend(
+    app: faust.App, progress: Progress, metrics: StreamsMetrics, tp: tuple[str, int], offset: int
+) -> None:
+    topic, partition = tp
+    position = TP(topic, partition)
+    earliest = (await app.consumer.earliest_offsets(position)).get(position, 0)
+    if earliest > offset:
+        # Retention deleted them while we were behind: nothing left to refetch.
+        log.error("%s[%d]: offsets %d..%d expired before they were processed", topic,
+                  partition, offset, earliest - 1)
+        progress.done(topic, partition, earliest - 1)
+        return
+    log.warning("%s[%d]: messages from offset %d were never handed to the agent: seeking back",
+                topic, partition, offset)
+    metrics.partition_stalls.labels(topic).inc()
+    await app.consumer.seek_wait({position: offset})
+
+
+async def _watch_partitions(
+    app: faust.App,
+    inputs_of: frozenset[str],
+    progress: Progress,
+    guard: StallGuard,
+    metrics: StreamsMetrics,
+) -> None:
+    """Publishes the lag per input topic and unsticks partitions that stopped moving."""
+    if app.rebalancing:
+        return
+    consumer = app.consumer
+    # Changelogs and faust's own topics are assigned too, but no agent reads them.
+    inputs = [tp for tp in consumer.assignment() if tp.topic in inputs_of]
+    if not inputs:
+        return
+    highwaters = await consumer.highwaters(*inputs)
+    ends = {(tp.topic, tp.partition): end for tp, end in highwaters.items()}
+    # Not yet processed since assignment: the committed offset is where processing resumes.
+    committed = getattr(consumer, "_committed_offset", {})
+    positions: dict[tuple[str, int], int] = {}
+    for tp in inputs:
+        position = progress.next_offset((tp.topic, tp.partition))
+        if position is None:
+            position = committed.get(tp)
+        if position is None:
+            position = await consumer.position(tp)
+        if position is not None:
+            positions[(tp.topic, tp.partition)] = position
+    for topic, behind in lag_by_topic(ends, positions).items():
+        metrics.consumer_lag.labels(topic).set(behind)
+    for stuck, offset in guard.stalled(ends, positions, time.monotonic()):
+        await _mend(app, progress, metrics, stuck, offset)
 
 
 def _faust_app(settings: StreamsSettings, topology: Topology, instance: int) -> faust.App:
@@ -99,9 +177,10 @@ def _faust_app(settings: StreamsSettings, topology: Topology, instance: int) -> 
     )
 
 
-def _table(app: faust.App, name: str, topology: Topology) -> Any:
+def _table(app: faust.App, name: str, topology: Topology) -> ChangelogTable:
     # Values are the states' own JSON; bytes types make faust use its "raw" codec.
-    return app.Table(name, partitions=topology.partitions, key_type=bytes, value_type=bytes)
+    table = app.Table(name, partitions=topology.partitions, key_type=bytes, value_type=bytes)
+    return ChangelogTable(table)
 
 
 class _Topics:

@@ -56,6 +56,11 @@ class StreamsMetrics:
             "hazardwatch_streams_consumer_lag_messages",
             "Messages behind the end of each input topic.", ["topic"], registry=registry,
         )
+        self.partition_stalls = Counter(
+            "hazardwatch_streams_partition_stalls_total",
+            "Input partitions found stuck with messages waiting, and sought back.", ["topic"],
+            registry=registry,
+        )
         self.detection_latency = Histogram(
             "hazardwatch_streams_detection_latency_seconds",
             "From a reading's received_at to its event being emitted.", ["family"],

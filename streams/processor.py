@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -25,10 +25,10 @@ from streams.messages import ClockTick, encode
 from streams.metrics import StreamsMetrics
 from streams.rules.site import SiteState
 from streams.schedule import Schedule
+from streams.tables import StateTable
 from streams.topology import Topology
 
 log = logging.getLogger(__name__)
-Table = MutableMapping[bytes, bytes]
 Handle = Callable[[str, DeviceState, bytes], tuple[DeviceState, Emission]]
 
 
@@ -77,7 +77,7 @@ class DeviceProcessor:
     def __init__(
         self,
         topology: Topology,
-        table: Table,
+        table: StateTable,
         directory: StaticDirectory,
         metrics: StreamsMetrics,
         outbox: Outbox,
@@ -109,7 +109,7 @@ class DeviceProcessor:
         # that drops the redelivered input as a duplicate, and its events would be lost.
         await self.outbox.emit(emission)
         if new_state is not state:
-            self.table[key] = new_state.model_dump_json().encode()
+            await self.table.put(key, new_state.model_dump_json().encode(), partition)
             self._decoded[key] = new_state
         if topic == self.topology.commands:
             self.metrics.commands_processed.inc()
@@ -163,7 +163,7 @@ class DeviceProcessor:
         self._decoded.clear()
         started = time.monotonic()
         # The memory store keeps keys of partitions this worker no longer owns: skip them.
-        for key, stored in list(self.table.items()):
+        for key, stored in self.table.items():
             partition = key_partition(key, self.topology.partitions)
             if partition in assigned and stored is not None:
                 self._index(key.decode(), partition, DeviceState.model_validate_json(stored))
@@ -174,17 +174,17 @@ class DeviceProcessor:
 class SiteProcessor:
     """The per-enterprise aggregation (key = enterprise id) behind site-offline alarms."""
 
-    def __init__(self, table: Table, directory: StaticDirectory, outbox: Outbox) -> None:
+    def __init__(self, table: StateTable, directory: StaticDirectory, outbox: Outbox) -> None:
         self.table, self.outbox = table, outbox
         self.handler = SiteHandler(directory)
 
-    async def process(self, topic: str, key: bytes, raw: bytes) -> None:
+    async def process(self, topic: str, key: bytes, raw: bytes, partition: int) -> None:
         try:
             stored = self.table.get(key)
             state = SiteState() if stored is None else SiteState.model_validate_json(stored)
             state, ticks = self.handler.presence(topic, state, raw)
             await self.outbox.emit(Emission(ticks=ticks))  # before the state: see DeviceProcessor
-            self.table[key] = state.model_dump_json().encode()
+            await self.table.put(key, state.model_dump_json().encode(), partition)
         except Exception as exc:  # the failure policy: faust would ack it anyway
             await self.outbox.dead_letter("sites", topic, raw, exc)
 

@@ -28,6 +28,9 @@ class StreamsSettings(Endpoints):
     streams_timer_period_s: float = 1.0
     # How long a device's offline alarm at a multi-device site waits for the site's verdict.
     streams_site_hold_s: float = SITE_HOLD_S
+    # A partition with messages waiting and no progress for this long is sought back to its
+    # next unprocessed offset (streams.lag.StallGuard).
+    streams_stall_after_s: float = 30.0
     streams_registry_refresh_s: float = 30.0
     # Where the registry comes from: the database (default), a registry YAML file, or nowhere
     # (family defaults only).

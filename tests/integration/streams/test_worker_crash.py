@@ -47,12 +47,6 @@ def expected_events(plan: dict[str, list[bytes]], specs: list[DeviceSpec]) -> li
     return events
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known defect (issue 5 note): faust can commit an input offset before the table "
-    "changelog record of that message is stored, so after kill -9 the restored device state "
-    "may miss transitions; failed 1 of 5 full runs on this machine",
-)
 def test_a_worker_killed_mid_burst_loses_and_duplicates_nothing(
     start_worker: StartWorker,  # noqa: F811
     wire: Wire,  # noqa: F811

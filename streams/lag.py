@@ -1,0 +1,100 @@
+"""Consumer lag: how many input messages this worker has not processed yet, per topic.
+
+The agents note the offset of each message they finish; a periodic task asks the broker for
+the partitions' end offsets. Partitions nothing was processed on since they were assigned
+fall back to the consumer's fetch position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+Partition = tuple[str, int]  # (topic, partition)
+
+
+class Progress:
+    """Per input partition: the next offset to process, and holes waiting to be mended."""
+
+    def __init__(self, quiet_s: float = 0.5) -> None:
+        self.quiet_s = quiet_s
+        self._next: dict[Partition, int] = {}
+        self._holes: dict[Partition, tuple[int, float]] = {}  # first missed, last early arrival
+
+    def done(self, topic: str, partition: int, offset: int) -> None:
+        self._next[(topic, partition)] = offset + 1
+        self._holes.pop((topic, partition), None)
+
+    def next_offset(self, tp: Partition) -> int | None:
+        return self._next.get(tp)
+
+    def skipped(self, topic: str, partition: int, offset: int, now: float) -> int | None:
+        """The first offset missed if `offset` jumps past the next one expected, else None.
+
+        Our input topics are neither compacted nor transactional, so their offsets are dense:
+        a jump means messages were fetched but never handed to the agent (faust can drop a
+        fetched batch when flow or partition state changes under it, as around recovery)."""
+        expected = self._next.get((topic, partition))
+        if expected is None or offset <= expected:
+            return None
+        self._holes[(topic, partition)] = (expected, now)
+        return expected
+
+    def holes_to_mend(self, now: float) -> list[tuple[Partition, int]]:
+        """Holes whose early arrivals have stopped for `quiet_s`. Seeking while they still
+        arrive is undone by faust itself: each one moves its read offset past the hole, and it
+        then discards the refetched messages as already read."""
+        found = []
+        for tp, (missed, last) in list(self._holes.items()):
+            if now - last >= self.quiet_s:
+                found.append((tp, missed))
+                self._holes[tp] = (missed, now)  # give the seek its own quiet period
+        return found
+
+    def forget(self, partitions: Iterable[Partition]) -> None:
+        for tp in partitions:
+            self._next.pop(tp, None)
+            self._holes.pop(tp, None)
+
+
+def lag_by_topic(
+    ends: Mapping[Partition, int], positions: Mapping[Partition, int]
+) -> dict[str, int]:
+    """Sum over each topic's partitions of end offset minus the next offset to process."""
+    lag: dict[str, int] = {}
+    for tp, end in ends.items():
+        position = positions.get(tp, end)
+        lag[tp[0]] = lag.get(tp[0], 0) + max(0, end - position)
+    return lag
+
+
+class StallGuard:
+    """Finds input partitions with messages waiting whose processed position has not moved
+    for `after_s`: after a rebalance faust can lose track of fetched messages (faust-streaming
+    #471), leaving a partition silently stuck. The worker seeks such a partition back to its
+    next unprocessed offset; redelivery is harmless (duplicates are dropped by seq, ids are
+    deterministic)."""
+
+    def __init__(self, after_s: float) -> None:
+        self.after_s = after_s
+        self._seen: dict[Partition, tuple[int, float]] = {}  # position, since
+
+    def stalled(
+        self, ends: Mapping[Partition, int], positions: Mapping[Partition, int], now: float
+    ) -> list[tuple[Partition, int]]:
+        found = []
+        for tp, end in ends.items():
+            position = positions.get(tp)
+            if position is None or position >= end:
+                self._seen.pop(tp, None)
+                continue
+            seen = self._seen.get(tp)
+            if seen is None or seen[0] != position:
+                self._seen[tp] = (position, now)
+            elif now - seen[1] >= self.after_s:
+                found.append((tp, position))
+                self._seen[tp] = (position, now)  # give the seek its own full period
+        return found
+
+    def forget(self, partitions: Iterable[Partition]) -> None:
+        for tp in partitions:
+            self._seen.pop(tp, None)

@@ -1,0 +1,68 @@
+"""Consumer lag from end offsets and the agents' progress."""
+
+from __future__ import annotations
+
+from streams.lag import Progress, StallGuard, lag_by_topic
+
+
+def test_lag_is_end_minus_next_offset_summed_per_topic() -> None:
+    ends = {("readings", 0): 100, ("readings", 1): 50, ("commands", 0): 7}
+    positions = {("readings", 0): 90, ("readings", 1): 50, ("commands", 0): 3}
+    assert lag_by_topic(ends, positions) == {"readings": 10, "commands": 4}
+
+
+def test_a_partition_without_a_position_counts_as_caught_up_and_lag_is_never_negative() -> None:
+    ends = {("readings", 0): 10, ("readings", 1): 5}
+    assert lag_by_topic(ends, {("readings", 1): 9}) == {"readings": 0}
+
+
+def test_progress_points_past_the_last_processed_message_and_forgets_revoked_partitions() -> None:
+    progress = Progress()
+    progress.done("readings", 3, 41)
+    progress.done("readings", 3, 42)
+    assert progress.next_offset(("readings", 3)) == 43
+    progress.forget([("readings", 3)])
+    assert progress.next_offset(("readings", 3)) is None
+
+
+def test_a_partition_behind_whose_position_does_not_move_is_stalled_after_the_period() -> None:
+    guard = StallGuard(after_s=30)
+    ends, tp = {("readings", 0): 100, ("readings", 1): 50}, ("readings", 0)
+    assert guard.stalled(ends, {tp: 90, ("readings", 1): 50}, now=0) == []
+    assert guard.stalled(ends, {tp: 90, ("readings", 1): 50}, now=29) == []
+    assert guard.stalled(ends, {tp: 90, ("readings", 1): 50}, now=30) == [(tp, 90)]
+    # Reported once per period, not on every check.
+    assert guard.stalled(ends, {tp: 90}, now=31) == []
+    assert guard.stalled(ends, {tp: 90}, now=60) == [(tp, 90)]
+
+
+def test_progress_or_catching_up_resets_the_stall_clock() -> None:
+    guard = StallGuard(after_s=30)
+    tp = ("readings", 0)
+    guard.stalled({tp: 100}, {tp: 90}, now=0)
+    assert guard.stalled({tp: 100}, {tp: 91}, now=40) == []
+    assert guard.stalled({tp: 100}, {tp: 91}, now=69) == []
+    assert guard.stalled({tp: 100}, {tp: 100}, now=80) == []
+    assert guard.stalled({tp: 105}, {tp: 100}, now=81) == []
+
+
+def test_an_offset_jumping_past_the_next_expected_one_names_the_first_missed() -> None:
+    progress = Progress(quiet_s=0.5)
+    assert progress.skipped("readings", 0, 17, now=0) is None  # nothing known yet: any start
+    progress.done("readings", 0, 17)
+    assert progress.skipped("readings", 0, 18, now=0) is None
+    assert progress.skipped("readings", 0, 12, now=0) is None  # redelivery after a seek
+    assert progress.skipped("readings", 0, 21, now=1.0) == 18
+
+
+def test_a_hole_is_mended_once_early_arrivals_stop_and_forgotten_once_filled() -> None:
+    progress, tp = Progress(quiet_s=0.5), ("readings", 0)
+    progress.done("readings", 0, 17)
+    progress.skipped("readings", 0, 21, now=1.0)
+    progress.skipped("readings", 0, 22, now=1.3)
+    assert progress.holes_to_mend(now=1.5) == []  # still arriving: a seek would be undone
+    assert progress.holes_to_mend(now=1.9) == [(tp, 18)]
+    assert progress.holes_to_mend(now=2.0) == []  # the seek gets its own quiet period
+    assert progress.holes_to_mend(now=2.5) == [(tp, 18)]
+    progress.done("readings", 0, 18)
+    assert progress.holes_to_mend(now=5.0) == []
