@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import faust
@@ -76,8 +76,7 @@ def create_app(
 
     @app.timer(interval=progress.quiet_s)  # type: ignore[untyped-decorator]
     async def mend() -> None:
-        for tp, offset in progress.holes_to_mend(time.monotonic()):
-            await _mend(app, progress, metrics, tp, offset)
+        await _mend(app, progress, metrics, progress.holes_to_mend(time.monotonic()))
 
     @app.timer(interval=_GAUGE_PERIOD_S)  # type: ignore[untyped-decorator]
     async def gauges() -> None:
@@ -106,21 +105,31 @@ def create_app(
 
 
 async def _mend(
-    app: faust.App, progress: Progress, metrics: StreamsMetrics, tp: tuple[str, int], offset: int
+    app: faust.App,
+    progress: Progress,
+    metrics: StreamsMetrics,
+    holes: Sequence[tuple[tuple[str, int], int]],
 ) -> None:
-    topic, partition = tp
-    position = TP(topic, partition)
-    earliest = (await app.consumer.earliest_offsets(position)).get(position, 0)
-    if earliest > offset:
-        # Retention deleted them while we were behind: nothing left to refetch.
-        log.error("%s[%d]: offsets %d..%d expired before they were processed", topic,
-                  partition, offset, earliest - 1)
-        progress.done(topic, partition, earliest - 1)
+    """Seeks each partition back to the first offset its agent never saw (one round trip)."""
+    if not holes:
         return
-    log.warning("%s[%d]: messages from offset %d were never handed to the agent: seeking back",
-                topic, partition, offset)
-    metrics.partition_stalls.labels(topic).inc()
-    await app.consumer.seek_wait({position: offset})
+    wanted = {TP(topic, partition): offset for (topic, partition), offset in holes}
+    earliest = await app.consumer.earliest_offsets(*wanted)
+    seeks = {}
+    for tp, offset in wanted.items():
+        first = earliest.get(tp, 0)
+        if first > offset:
+            # Retention deleted them while we were behind: nothing left to refetch.
+            log.error("%s[%d]: offsets %d..%d expired before they were processed", tp.topic,
+                      tp.partition, offset, first - 1)
+            progress.done(tp.topic, tp.partition, first - 1)
+            continue
+        log.warning("%s[%d]: messages from offset %d were never handed to the agent: "
+                    "seeking back", tp.topic, tp.partition, offset)
+        metrics.partition_stalls.labels(tp.topic).inc()
+        seeks[tp] = offset
+    if seeks:
+        await app.consumer.seek_wait(seeks)
 
 
 async def _watch_partitions(
@@ -153,8 +162,7 @@ async def _watch_partitions(
             positions[(tp.topic, tp.partition)] = position
     for topic, behind in lag_by_topic(ends, positions).items():
         metrics.consumer_lag.labels(topic).set(behind)
-    for stuck, offset in guard.stalled(ends, positions, time.monotonic()):
-        await _mend(app, progress, metrics, stuck, offset)
+    await _mend(app, progress, metrics, guard.stalled(ends, positions, time.monotonic()))
 
 
 def _faust_app(settings: StreamsSettings, topology: Topology, instance: int) -> faust.App:
@@ -172,8 +180,7 @@ def _faust_app(settings: StreamsSettings, topology: Topology, instance: int) -> 
         web_host="127.0.0.1",
         web_port=settings.http_port(instance),
         web_enabled=True,
-        # A few ms of batching turns one produce request per event into one per batch.
-        producer_linger_ms=5,
+        producer_linger_ms=settings.streams_producer_linger_ms,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from schemas.events import AlarmEvent
@@ -34,6 +35,13 @@ def burst(devices: list[str], enterprise: str, cycles: int) -> dict[str, list[by
             for seq, v in enumerate(values, start=1)
         ]
     return plan
+
+
+def worker_state(port: int) -> str:
+    """What the restarted worker says of itself, for the failure message."""
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    wanted = ("processed_total{", "dropped_total{", "lag_messages{", "stalls_total{")
+    return "\n".join(line for line in text.splitlines() if any(w in line for w in wanted))
 
 
 def expected_events(plan: dict[str, list[bytes]], specs: list[DeviceSpec]) -> list[AlarmEvent]:
@@ -79,8 +87,11 @@ def test_a_worker_killed_mid_burst_loses_and_duplicates_nothing(
     for index in range(half):
         wire.send_raw(devices[0], plan[devices[0]][index])
     wire.producer.flush()
-    start_worker(registry_file=registry, app_env=app_env)
-    wire.wait_for(lambda events: len(unique_events(events)) >= len(expected), timeout=180)
+    second = start_worker(registry_file=registry, app_env=app_env)
+    try:
+        wire.wait_for(lambda events: len(unique_events(events)) >= len(expected), timeout=180)
+    except AssertionError as missing:
+        raise AssertionError(f"{worker_state(second.port)}\n{missing}") from None
     seen = unique_events(wire.settle(quiet_s=5))
 
     differing = [
