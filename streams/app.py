@@ -22,7 +22,7 @@ from prometheus_client import generate_latest
 from streams.directory import StaticDirectory
 from streams.lag import Progress, StallGuard, lag_by_topic
 from streams.metrics import StreamsMetrics
-from streams.processor import DeviceProcessor, Outbox, SiteProcessor
+from streams.processor import DeviceProcessor, Message, Outbox, SiteProcessor
 from streams.settings import StreamsSettings
 from streams.tables import ChangelogTable
 from streams.topology import TABLES, Topology
@@ -51,23 +51,30 @@ def create_app(
         (topology.readings, topology.commands, topology.ticks, topology.presence)
     )
 
-    @app.agent(topics.device_inputs, concurrency=1)
-    async def device_agent(stream: Any) -> None:
-        async for event in stream.events():
-            message = event.message
-            if progress.skipped(message.topic, message.partition, message.offset, time.monotonic()):
-                continue  # applied in order once the hole is mended (see `mend` below)
-            await devices.process(message.topic, event.key, event.value, message.partition)
-            progress.done(message.topic, message.partition, message.offset)
+    batch_max, within = settings.streams_batch_max, settings.streams_batch_within_s
 
-    @app.agent(topics.presence, concurrency=1)
-    async def site_agent(stream: Any) -> None:
-        async for event in stream.events():
+    def accepted(events: Sequence[Any]) -> list[Message]:
+        """The batch in offset order per partition, minus early arrivals past a hole (those
+        are applied once the hole is mended, see `mend` below)."""
+        batch = []
+        for event in events:
             message = event.message
             if progress.skipped(message.topic, message.partition, message.offset, time.monotonic()):
                 continue
-            await sites.process(topology.presence, event.key, event.value, message.partition)
             progress.done(message.topic, message.partition, message.offset)
+            batch.append((message.topic, event.key, event.value, message.partition))
+        return batch
+
+    # take_events acks a batch only after the loop body returns: at-least-once holds.
+    @app.agent(topics.device_inputs, concurrency=1)
+    async def device_agent(stream: Any) -> None:
+        async for events in stream.take_events(batch_max, within):
+            await devices.process(accepted(events))
+
+    @app.agent(topics.presence, concurrency=1)
+    async def site_agent(stream: Any) -> None:
+        async for events in stream.take_events(batch_max, within):
+            await sites.process(accepted(events))
 
     # Tables can only be written inside stream iteration: the timer only sends ticks.
     @app.timer(interval=settings.streams_timer_period_s)  # type: ignore[untyped-decorator]
@@ -162,7 +169,10 @@ async def _watch_partitions(
             positions[(tp.topic, tp.partition)] = position
     for topic, behind in lag_by_topic(ends, positions).items():
         metrics.consumer_lag.labels(topic).set(behind)
-    await _mend(app, progress, metrics, guard.stalled(ends, positions, time.monotonic()))
+    # Only partitions the agent has worked on: elsewhere "not moving" may just mean "not
+    # reached yet" behind a backlog, and seeking would restart their work from scratch.
+    processed = {tp: offset for tp in positions if (offset := progress.next_offset(tp)) is not None}
+    await _mend(app, progress, metrics, guard.stalled(ends, processed, time.monotonic()))
 
 
 def _faust_app(settings: StreamsSettings, topology: Topology, instance: int) -> faust.App:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -30,6 +30,7 @@ from streams.topology import Topology
 
 log = logging.getLogger(__name__)
 Handle = Callable[[str, DeviceState, bytes], tuple[DeviceState, Emission]]
+Message = tuple[str, bytes, bytes, int]  # topic, key, value, partition
 
 
 class Sender(Protocol):
@@ -44,9 +45,9 @@ class Outbox:
     def __init__(self, topology: Topology, send: Sender, metrics: StreamsMetrics) -> None:
         self.topology, self._send, self.metrics = topology, send, metrics
 
-    async def emit(self, emission: Emission) -> None:
-        """Sends everything and returns once Kafka has acknowledged all of it."""
-        pending = [
+    async def send(self, emission: Emission) -> list[Awaitable[Any]]:
+        """Queues everything; awaiting the returned handles waits for Kafka's acks."""
+        return [
             *[
                 await self._send(self.topology.events, e.device_id.encode(), encode_event(e))
                 for e in emission.events
@@ -57,8 +58,6 @@ class Outbox:
                 for k, v in emission.presence
             ],
         ]
-        for delivered in pending:
-            await delivered
 
     async def tick(self, device_id: str, now: datetime) -> None:
         # Not awaited to delivery: a lost tick is simply sent again by a later timer run.
@@ -91,30 +90,39 @@ class DeviceProcessor:
         # parsing JSON on every message. Dropped whenever partitions move.
         self._decoded: dict[bytes, DeviceState] = {}
 
-    async def process(self, topic: str, key: bytes, raw: bytes, partition: int) -> None:
-        """Applies one message; a failure is dead-lettered and the stream goes on."""
-        try:
-            await self._apply(topic, key, raw, partition)
-        except Exception as exc:  # the failure policy: faust would ack it anyway
-            await self.outbox.dead_letter("devices", topic, raw, exc)
+    async def process(self, batch: Sequence[Message]) -> None:
+        """Applies a batch of messages in order; a failing one is dead-lettered and skipped.
 
-    async def _apply(self, topic: str, key: bytes, raw: bytes, partition: int) -> None:
-        state = self._load(key)
-        new_state, emission = self._route(topic)(topic, state, raw)
-        if emission.dropped is not None:
-            self.metrics.readings_dropped.labels(emission.dropped).inc()
-            return
-        # Output first, state second: the changelog must never run ahead of the events. Were
-        # the state saved first, a crash before the events reached Kafka would restore a state
-        # that drops the redelivered input as a duplicate, and its events would be lost.
-        await self.outbox.emit(emission)
-        if new_state is not state:
+        Output first, state second: the changelog must never run ahead of the events. Were a
+        state saved first, a crash before its events reached Kafka would restore a state that
+        drops the redelivered input as a duplicate, and the events would be lost. Awaiting the
+        acks once per batch, not per message, is what keeps a burst (a county-wide outage, a
+        restart's backlog) from paying one broker round trip per message.
+        """
+        changed: dict[bytes, tuple[DeviceState, int]] = {}
+        sent: list[Awaitable[Any]] = []
+        for topic, key, raw, partition in batch:
+            try:
+                state = changed[key][0] if key in changed else self._load(key)
+                new_state, emission = self._route(topic)(topic, state, raw)
+                if emission.dropped is not None:
+                    self.metrics.readings_dropped.labels(emission.dropped).inc()
+                    continue
+                sent += await self.outbox.send(emission)
+            except Exception as exc:  # the failure policy: faust would ack it anyway
+                await self.outbox.dead_letter("devices", topic, raw, exc)
+                continue
+            if new_state is not state:
+                changed[key] = (new_state, partition)
+            if topic == self.topology.commands:
+                self.metrics.commands_processed.inc()
+            self._observe(emission)
+            self._index(key.decode(), partition, new_state)
+        for delivered in sent:
+            await delivered
+        for key, (new_state, partition) in changed.items():
             await self.table.put(key, new_state.model_dump_json().encode(), partition)
             self._decoded[key] = new_state
-        if topic == self.topology.commands:
-            self.metrics.commands_processed.inc()
-        self._observe(emission)
-        self._index(key.decode(), partition, new_state)
 
     def _load(self, key: bytes) -> DeviceState:
         state = self._decoded.get(key)
@@ -178,15 +186,27 @@ class SiteProcessor:
         self.table, self.outbox = table, outbox
         self.handler = SiteHandler(directory)
 
-    async def process(self, topic: str, key: bytes, raw: bytes, partition: int) -> None:
-        try:
-            stored = self.table.get(key)
-            state = SiteState() if stored is None else SiteState.model_validate_json(stored)
-            state, ticks = self.handler.presence(topic, state, raw)
-            await self.outbox.emit(Emission(ticks=ticks))  # before the state: see DeviceProcessor
+    async def process(self, batch: Sequence[Message]) -> None:
+        """Like `DeviceProcessor.process`: ticks acknowledged before the states are saved."""
+        changed: dict[bytes, tuple[SiteState, int]] = {}
+        sent: list[Awaitable[Any]] = []
+        for topic, key, raw, partition in batch:
+            try:
+                if key in changed:
+                    state = changed[key][0]
+                else:
+                    stored = self.table.get(key)
+                    state = SiteState() if stored is None else SiteState.model_validate_json(stored)
+                state, ticks = self.handler.presence(topic, state, raw)
+                sent += await self.outbox.send(Emission(ticks=ticks))
+            except Exception as exc:  # the failure policy: faust would ack it anyway
+                await self.outbox.dead_letter("sites", topic, raw, exc)
+                continue
+            changed[key] = (state, partition)
+        for delivered in sent:
+            await delivered
+        for key, (state, partition) in changed.items():
             await self.table.put(key, state.model_dump_json().encode(), partition)
-        except Exception as exc:  # the failure policy: faust would ack it anyway
-            await self.outbox.dead_letter("sites", topic, raw, exc)
 
 
 def key_partition(key: bytes, partitions: int) -> int:

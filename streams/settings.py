@@ -30,10 +30,13 @@ class StreamsSettings(Endpoints):
     streams_site_hold_s: float = SITE_HOLD_S
     # A partition with messages waiting and no progress for this long is sought back to its
     # next unprocessed offset (streams.lag.StallGuard).
-    streams_stall_after_s: float = 10.0
-    # Producer batching delay. Each message's events are awaited before its state is saved,
-    # so a burst of event-producing messages pays this once per message.
+    streams_stall_after_s: float = 60.0
+    # Producer batching delay (paid once per agent batch: its outputs are awaited together).
     streams_producer_linger_ms: int = 5
+    # The agents take up to this many messages at once, waiting at most this long for them:
+    # their outputs are acknowledged by Kafka once per batch instead of once per message.
+    streams_batch_max: int = 500
+    streams_batch_within_s: float = 0.01
     streams_registry_refresh_s: float = 30.0
     # Where the registry comes from: the database (default), a registry YAML file, or nowhere
     # (family defaults only).
