@@ -42,7 +42,7 @@ def create_app(
     topology = Topology.of(settings)
     app = _faust_app(settings, topology, instance)
     topics = _Topics(app, topology)
-    outbox = Outbox(topology, topics.send, metrics)
+    outbox = Outbox(topology, topics.send, metrics, topics.send_soon)
     device_table, site_table = (_table(app, name, topology) for name in TABLES)
     devices = DeviceProcessor(topology, device_table, directory, metrics, outbox)
     sites = SiteProcessor(site_table, directory, outbox)
@@ -215,6 +215,9 @@ class _Topics:
 
     async def send(self, topic: str, key: bytes | None, value: bytes) -> Awaitable[Any]:
         return await self._by_name[topic].send(key=key, value=value)
+
+    def send_soon(self, topic: str, key: bytes, value: bytes) -> None:
+        self._by_name[topic].send_soon(key=key, value=value)
 
 
 def _web(app: faust.App, metrics: StreamsMetrics) -> None:

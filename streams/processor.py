@@ -42,8 +42,15 @@ class Sender(Protocol):
 class Outbox:
     """Everything the worker produces goes through here (one producer, per-key order)."""
 
-    def __init__(self, topology: Topology, send: Sender, metrics: StreamsMetrics) -> None:
+    def __init__(
+        self,
+        topology: Topology,
+        send: Sender,
+        metrics: StreamsMetrics,
+        send_soon: Callable[[str, bytes, bytes], None] | None = None,
+    ) -> None:
         self.topology, self._send, self.metrics = topology, send, metrics
+        self._send_soon = send_soon
 
     async def send(self, emission: Emission) -> list[Awaitable[Any]]:
         """Queues everything; awaiting the returned handles waits for Kafka's acks."""
@@ -60,9 +67,14 @@ class Outbox:
         ]
 
     async def tick(self, device_id: str, now: datetime) -> None:
-        # Not awaited to delivery: a lost tick is simply sent again by a later timer run.
+        # Not awaited to delivery: a lost tick is simply sent again by a later timer run. Queued
+        # without a round through the event loop when possible: a timer run after a county-wide
+        # outage sends one tick per silent device, and the first ones must not wait for the last.
         value = encode(ClockTick(device_id=device_id, now=now))
-        await self._send(self.topology.ticks, device_id.encode(), value)
+        if self._send_soon is not None:
+            self._send_soon(self.topology.ticks, device_id.encode(), value)
+        else:
+            await self._send(self.topology.ticks, device_id.encode(), value)
 
     async def dead_letter(self, agent: str, topic: str, raw: bytes | None, exc: Exception) -> None:
         log.error("%s could not process a message of %s", agent, topic, exc_info=exc)

@@ -31,8 +31,10 @@ class StreamsSettings(Endpoints):
     # A partition with messages waiting and no progress for this long is sought back to its
     # next unprocessed offset (streams.lag.StallGuard).
     streams_stall_after_s: float = 60.0
-    # Producer batching delay (paid once per agent batch: its outputs are awaited together).
-    streams_producer_linger_ms: int = 5
+    # Producer batching delay, paid once per agent batch (its outputs are awaited together).
+    # 0: at 2,000 devices going silent at once, offline alarms came p50 1.9 s / p95 2.8 s after
+    # their deadlines with 0 ms and 2.8 s / 3.9 s with 5 ms; readings/s did not change.
+    streams_producer_linger_ms: int = 0
     # The agents take up to this many messages at once, waiting at most this long for them:
     # their outputs are acknowledged by Kafka once per batch instead of once per message.
     streams_batch_max: int = 500
