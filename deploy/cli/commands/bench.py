@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import os
 import pkgutil
 
 import bench
@@ -45,7 +46,9 @@ def _bench(args: argparse.Namespace) -> int:
     for name in args.names or available:
         module = importlib.import_module(f"bench.{name}.run")
         print(f"== bench {name}", flush=True)
-        rows = module.run(cfg.env())
+        # The stack's endpoints, plus the caller's HW_BENCH_* knobs (sizes of the cases).
+        knobs = {k: v for k, v in os.environ.items() if k.startswith("HW_BENCH_")}
+        rows = module.run({**knobs, **cfg.env()})
         path = harness.write(name, rows)
         print(harness.table(rows))
         print(f"-> {path}")
