@@ -56,10 +56,10 @@ def create_app(
     def accepted(events: Sequence[Any]) -> list[Message]:
         """The batch in offset order per partition, minus early arrivals past a hole (those
         are applied once the hole is mended, see `mend` below)."""
-        batch = []
+        batch, now = [], time.monotonic()
         for event in events:
             message = event.message
-            if progress.skipped(message.topic, message.partition, message.offset, time.monotonic()):
+            if progress.skipped(message.topic, message.partition, message.offset, now):
                 continue
             progress.done(message.topic, message.partition, message.offset)
             batch.append((message.topic, event.key, event.value, message.partition))
@@ -159,19 +159,22 @@ async def _watch_partitions(
     # Not yet processed since assignment: the committed offset is where processing resumes.
     committed = getattr(consumer, "_committed_offset", {})
     positions: dict[tuple[str, int], int] = {}
+    # Only partitions the agent has worked on can be stalled: elsewhere "not moving" may just
+    # mean "not reached yet" behind a backlog, and seeking would restart their work from scratch.
+    processed: dict[tuple[str, int], int] = {}
     for tp in inputs:
-        position = progress.next_offset((tp.topic, tp.partition))
-        if position is None:
+        key = (tp.topic, tp.partition)
+        position = progress.next_offset(key)
+        if position is not None:
+            processed[key] = position
+        else:
             position = committed.get(tp)
         if position is None:
             position = await consumer.position(tp)
         if position is not None:
-            positions[(tp.topic, tp.partition)] = position
+            positions[key] = position
     for topic, behind in lag_by_topic(ends, positions).items():
         metrics.consumer_lag.labels(topic).set(behind)
-    # Only partitions the agent has worked on: elsewhere "not moving" may just mean "not
-    # reached yet" behind a backlog, and seeking would restart their work from scratch.
-    processed = {tp: offset for tp in positions if (offset := progress.next_offset(tp)) is not None}
     await _mend(app, progress, metrics, guard.stalled(ends, processed, time.monotonic()))
 
 

@@ -1,8 +1,8 @@
-"""Consumer lag: how many input messages this worker has not processed yet, per topic.
+"""Where the agents are in each input partition: lag, holes and stalls.
 
-The agents note the offset of each message they finish; a periodic task asks the broker for
-the partitions' end offsets. Partitions nothing was processed on since they were assigned
-fall back to the consumer's fetch position.
+The agents note the offset of each message they accept into a batch (`Progress`); a periodic
+task asks the broker for the partitions' end offsets to publish the lag, and seeks back
+partitions with a hole (messages faust fetched but never handed over) or a stall.
 """
 
 from __future__ import annotations

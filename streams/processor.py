@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from kafka.partitioner.default import murmur2
+from pydantic import BaseModel
 
 from schemas.events import encode_event
 from streams.census import Census
@@ -47,7 +48,7 @@ class Outbox:
         topology: Topology,
         send: Sender,
         metrics: StreamsMetrics,
-        send_soon: Callable[[str, bytes, bytes], None] | None = None,
+        send_soon: Callable[[str, bytes, bytes], None],
     ) -> None:
         self.topology, self._send, self.metrics = topology, send, metrics
         self._send_soon = send_soon
@@ -68,13 +69,10 @@ class Outbox:
 
     async def tick(self, device_id: str, now: datetime) -> None:
         # Not awaited to delivery: a lost tick is simply sent again by a later timer run. Queued
-        # without a round through the event loop when possible: a timer run after a county-wide
-        # outage sends one tick per silent device, and the first ones must not wait for the last.
+        # without a round through the event loop: a timer run after a county-wide outage sends
+        # one tick per silent device, and the first ones must not wait for the last.
         value = encode(ClockTick(device_id=device_id, now=now))
-        if self._send_soon is not None:
-            self._send_soon(self.topology.ticks, device_id.encode(), value)
-        else:
-            await self._send(self.topology.ticks, device_id.encode(), value)
+        self._send_soon(self.topology.ticks, device_id.encode(), value)
 
     async def dead_letter(self, agent: str, topic: str, raw: bytes | None, exc: Exception) -> None:
         log.error("%s could not process a message of %s", agent, topic, exc_info=exc)
@@ -103,14 +101,7 @@ class DeviceProcessor:
         self._decoded: dict[bytes, DeviceState] = {}
 
     async def process(self, batch: Sequence[Message]) -> None:
-        """Applies a batch of messages in order; a failing one is dead-lettered and skipped.
-
-        Output first, state second: the changelog must never run ahead of the events. Were a
-        state saved first, a crash before its events reached Kafka would restore a state that
-        drops the redelivered input as a duplicate, and the events would be lost. Awaiting the
-        acks once per batch, not per message, is what keeps a burst (a county-wide outage, a
-        restart's backlog) from paying one broker round trip per message.
-        """
+        """Applies a batch of messages in order; a failing one is dead-lettered and skipped."""
         changed: dict[bytes, tuple[DeviceState, int]] = {}
         sent: list[Awaitable[Any]] = []
         for topic, key, raw, partition in batch:
@@ -130,11 +121,8 @@ class DeviceProcessor:
                 self.metrics.commands_processed.inc()
             self._observe(emission)
             self._index(key.decode(), partition, new_state)
-        for delivered in sent:
-            await delivered
-        for key, (new_state, partition) in changed.items():
-            await self.table.put(key, new_state.model_dump_json().encode(), partition)
-            self._decoded[key] = new_state
+        await deliver_then_save(self.table, sent, changed)
+        self._decoded.update((key, new_state) for key, (new_state, _) in changed.items())
 
     def _load(self, key: bytes) -> DeviceState:
         state = self._decoded.get(key)
@@ -215,10 +203,23 @@ class SiteProcessor:
                 await self.outbox.dead_letter("sites", topic, raw, exc)
                 continue
             changed[key] = (state, partition)
-        for delivered in sent:
-            await delivered
-        for key, (state, partition) in changed.items():
-            await self.table.put(key, state.model_dump_json().encode(), partition)
+        await deliver_then_save(self.table, sent, changed)
+
+
+async def deliver_then_save(
+    table: StateTable,
+    sent: Iterable[Awaitable[Any]],
+    changed: Mapping[bytes, tuple[BaseModel, int]],
+) -> None:
+    """Output first, state second: the changelog must never run ahead of the outputs. Were a
+    state saved first, a crash before its events reached Kafka would restore a state that drops
+    the redelivered input as a duplicate, and the events would be lost. Awaited once per batch,
+    not per message, so a burst (a county-wide outage, a restart's backlog) does not pay one
+    broker round trip per message."""
+    for delivered in sent:
+        await delivered
+    for key, (state, partition) in changed.items():
+        await table.put(key, state.model_dump_json().encode(), partition)
 
 
 def key_partition(key: bytes, partitions: int) -> int:

@@ -3,10 +3,10 @@
 faust's own `table[key] = value` queues the changelog record in its producer buffer, whose
 flush before an offset commit gives up after 0.1 s: under a burst an input offset could be
 committed while the changelog record of that very message was still queued, and a `kill -9`
-then restored a state older than the committed position (events of the last cycle went
-missing). Here the record is handed straight to the Kafka producer's accumulator, which the
-commit path flushes completely (`Producer.flush` before `Consumer._commit`), so a committed
-offset always implies a stored changelog record.
+would then restore a state older than the committed position. Here the record is handed
+straight to the Kafka producer's accumulator, which the commit path flushes completely
+(`Producer.flush` before `Consumer._commit`), so a committed offset always implies a stored
+changelog record.
 """
 
 from __future__ import annotations
