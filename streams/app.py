@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import faust
@@ -20,9 +20,10 @@ from faust.types import TP
 from prometheus_client import generate_latest
 
 from streams.directory import StaticDirectory
+from streams.intake import Intake
 from streams.lag import Progress, StallGuard, lag_by_topic
 from streams.metrics import StreamsMetrics
-from streams.processor import DeviceProcessor, Message, Outbox, SiteProcessor
+from streams.processor import DeviceProcessor, Outbox, SiteProcessor
 from streams.settings import StreamsSettings
 from streams.tables import ChangelogTable
 from streams.topology import TABLES, Topology
@@ -47,34 +48,26 @@ def create_app(
     devices = DeviceProcessor(topology, device_table, directory, metrics, outbox)
     sites = SiteProcessor(site_table, directory, outbox)
     progress, guard = Progress(), StallGuard(settings.streams_stall_after_s)
-    inputs_of = frozenset(
-        (topology.readings, topology.commands, topology.ticks, topology.presence)
-    )
-
+    # One Progress serves both agents: it is keyed by topic, and their topics differ.
+    device_intake = Intake("devices", device_table, progress)
+    site_intake = Intake("sites", site_table, progress)
+    intakes = {
+        topology.readings: device_intake, topology.commands: device_intake,
+        topology.ticks: device_intake, topology.presence: site_intake,
+    }
     batch_max, within = settings.streams_batch_max, settings.streams_batch_within_s
 
-    def accepted(events: Sequence[Any]) -> list[Message]:
-        """The batch in offset order per partition, minus early arrivals past a hole (those
-        are applied once the hole is mended, see `mend` below)."""
-        batch, now = [], time.monotonic()
-        for event in events:
-            message = event.message
-            if progress.skipped(message.topic, message.partition, message.offset, now):
-                continue
-            progress.done(message.topic, message.partition, message.offset)
-            batch.append((message.topic, event.key, event.value, message.partition))
-        return batch
-
-    # take_events acks a batch only after the loop body returns: at-least-once holds.
+    # take_events acks a batch only after the loop body returns; what resumes a restarted
+    # worker is the position stored with the states (streams.positions), not faust's commit.
     @app.agent(topics.device_inputs, concurrency=1)
     async def device_agent(stream: Any) -> None:
         async for events in stream.take_events(batch_max, within):
-            await devices.process(accepted(events))
+            await device_intake.take(events, devices.process)
 
     @app.agent(topics.presence, concurrency=1)
     async def site_agent(stream: Any) -> None:
         async for events in stream.take_events(batch_max, within):
-            await sites.process(accepted(events))
+            await site_intake.take(events, sites.process)
 
     # Tables can only be written inside stream iteration: the timer only sends ticks.
     @app.timer(interval=settings.streams_timer_period_s)  # type: ignore[untyped-decorator]
@@ -88,7 +81,7 @@ def create_app(
     @app.timer(interval=_GAUGE_PERIOD_S)  # type: ignore[untyped-decorator]
     async def gauges() -> None:
         devices.census.publish(metrics)
-        await _watch_partitions(app, inputs_of, progress, guard, metrics)
+        await _watch_partitions(app, intakes, progress, guard, metrics)
 
     if refresh_registry is not None:
 
@@ -126,14 +119,17 @@ async def _mend(
     for tp, offset in wanted.items():
         first = earliest.get(tp, 0)
         if first > offset:
-            # Retention deleted them while we were behind: nothing left to refetch.
-            log.error("%s[%d]: offsets %d..%d expired before they were processed", tp.topic,
-                      tp.partition, offset, first - 1)
-            progress.done(tp.topic, tp.partition, first - 1)
-            continue
-        log.warning("%s[%d]: messages from offset %d were never handed to the agent: "
-                    "seeking back", tp.topic, tp.partition, offset)
-        metrics.partition_stalls.labels(tp.topic).inc()
+            # Retention deleted them while we were behind (or before this app ever ran):
+            # nothing left to refetch; resume at the log's start.
+            if offset > 0:
+                log.error("%s[%d]: offsets %d..%d left the log before they were processed",
+                          tp.topic, tp.partition, offset, first - 1)
+            progress.start((tp.topic, tp.partition), first)
+            offset = first
+        else:
+            log.warning("%s[%d]: messages from offset %d were never handed to the agent: "
+                        "seeking back", tp.topic, tp.partition, offset)
+            metrics.partition_stalls.labels(tp.topic).inc()
         seeks[tp] = offset
     if seeks:
         await app.consumer.seek_wait(seeks)
@@ -141,7 +137,7 @@ async def _mend(
 
 async def _watch_partitions(
     app: faust.App,
-    inputs_of: frozenset[str],
+    intakes: Mapping[str, Intake],
     progress: Progress,
     guard: StallGuard,
     metrics: StreamsMetrics,
@@ -151,15 +147,18 @@ async def _watch_partitions(
         return
     consumer = app.consumer
     # Changelogs and faust's own topics are assigned too, but no agent reads them.
-    inputs = [tp for tp in consumer.assignment() if tp.topic in inputs_of]
+    inputs = [tp for tp in consumer.assignment() if tp.topic in intakes]
     if not inputs:
         return
+    if app.tables.recovery.completed.is_set():  # type: ignore[attr-defined]
+        for tp in inputs:
+            intakes[tp.topic].start((tp.topic, tp.partition))
     highwaters = await consumer.highwaters(*inputs)
     ends = {(tp.topic, tp.partition): end for tp, end in highwaters.items()}
     # Not yet processed since assignment: the committed offset is where processing resumes.
     committed = getattr(consumer, "_committed_offset", {})
     positions: dict[tuple[str, int], int] = {}
-    # Only partitions the agent has worked on can be stalled: elsewhere "not moving" may just
+    # Only started partitions can be stalled: elsewhere "not moving" may just
     # mean "not reached yet" behind a backlog, and seeking would restart their work from scratch.
     processed: dict[tuple[str, int], int] = {}
     for tp in inputs:

@@ -1,6 +1,6 @@
 """Where the agents are in each input partition: lag, holes and stalls.
 
-The agents note the offset of each message they accept into a batch (`Progress`); a periodic
+The agents note the offset of each message they admit into a batch (`Progress`); a periodic
 task asks the broker for the partitions' end offsets to publish the lag, and seeks back
 partitions with a hole (messages faust fetched but never handed over) or a stall.
 """
@@ -13,31 +13,49 @@ Partition = tuple[str, int]  # (topic, partition)
 
 
 class Progress:
-    """Per input partition: the next offset to process, and holes waiting to be mended."""
+    """Per input partition: the next offset to process, and holes waiting to be mended.
+
+    A partition's start is set from its stored position (`streams.positions`) before its
+    first message is admitted; from then on only the next offset in order is admitted."""
 
     def __init__(self, quiet_s: float = 0.5) -> None:
         self.quiet_s = quiet_s
         self._next: dict[Partition, int] = {}
         self._holes: dict[Partition, tuple[int, float]] = {}  # first missed, last early arrival
 
-    def done(self, topic: str, partition: int, offset: int) -> None:
-        self._next[(topic, partition)] = offset + 1
-        self._holes.pop((topic, partition), None)
+    def started(self, tp: Partition) -> bool:
+        return tp in self._next
+
+    def start(self, tp: Partition, next_offset: int) -> None:
+        self._next[tp] = next_offset
 
     def next_offset(self, tp: Partition) -> int | None:
         return self._next.get(tp)
 
-    def skipped(self, topic: str, partition: int, offset: int, now: float) -> int | None:
-        """The first offset missed if `offset` jumps past the next one expected, else None.
+    def admit(self, tp: Partition, offset: int, now: float) -> bool:
+        """Whether the agent should process this message now.
 
         Our input topics are neither compacted nor transactional, so their offsets are dense:
-        a jump means messages were fetched but never handed to the agent (faust can drop a
-        fetched batch when flow or partition state changes under it, as around recovery)."""
-        expected = self._next.get((topic, partition))
-        if expected is None or offset <= expected:
-            return None
-        self._holes[(topic, partition)] = (expected, now)
-        return expected
+        an offset past the next one expected means messages were fetched but never handed to
+        the agent (faust drops a fetched batch when flow or partition state changes under it,
+        as around recovery); it is held back (faust acks it, but the stored position does not
+        move past the hole) until the partition is sought back. An offset before the expected
+        one was processed already: faust resumed from a commit older than the stored
+        position."""
+        expected = self._next.get(tp)
+        if expected is None or offset == expected:
+            self._next[tp] = offset + 1
+            self._holes.pop(tp, None)
+            return True
+        if offset > expected:
+            self._holes[tp] = (expected, now)
+        return False
+
+    def rewind(self, tp: Partition, offset: int, now: float) -> None:
+        """Messages from `offset` on were admitted but not saved (their batch failed): admit
+        nothing past them until the partition is sought back to them."""
+        self._next[tp] = offset
+        self._holes[tp] = (offset, now)
 
     def holes_to_mend(self, now: float) -> list[tuple[Partition, int]]:
         """Holes whose early arrivals have stopped for `quiet_s`. Seeking while they still

@@ -24,6 +24,7 @@ from streams.directory import StaticDirectory
 from streams.handlers import DeviceHandler, Emission, SiteHandler
 from streams.messages import ClockTick, encode
 from streams.metrics import StreamsMetrics
+from streams.positions import encode_position, is_position_key, position_key
 from streams.rules.site import SiteState
 from streams.schedule import Schedule
 from streams.tables import StateTable
@@ -32,6 +33,7 @@ from streams.topology import Topology
 log = logging.getLogger(__name__)
 Handle = Callable[[str, DeviceState, bytes], tuple[DeviceState, Emission]]
 Message = tuple[str, bytes, bytes, int]  # topic, key, value, partition
+Positions = Mapping[tuple[str, int], int]  # (topic, partition) -> next offset to process
 
 
 class Sender(Protocol):
@@ -100,8 +102,9 @@ class DeviceProcessor:
         # parsing JSON on every message. Dropped whenever partitions move.
         self._decoded: dict[bytes, DeviceState] = {}
 
-    async def process(self, batch: Sequence[Message]) -> None:
-        """Applies a batch of messages in order; a failing one is dead-lettered and skipped."""
+    async def process(self, batch: Sequence[Message], positions: Positions) -> None:
+        """Applies a batch of messages in order; a failing one is dead-lettered and skipped.
+        `positions` are stored with the batch's states (see `streams.positions`)."""
         changed: dict[bytes, tuple[DeviceState, int]] = {}
         sent: list[Awaitable[Any]] = []
         for topic, key, raw, partition in batch:
@@ -121,7 +124,7 @@ class DeviceProcessor:
                 self.metrics.commands_processed.inc()
             self._observe(emission)
             self._index(key.decode(), partition, new_state)
-        await deliver_then_save(self.table, sent, changed)
+        await deliver_then_save(self.table, sent, changed, positions)
         self._decoded.update((key, new_state) for key, (new_state, _) in changed.items())
 
     def _load(self, key: bytes) -> DeviceState:
@@ -172,6 +175,8 @@ class DeviceProcessor:
         started = time.monotonic()
         # The memory store keeps keys of partitions this worker no longer owns: skip them.
         for key, stored in self.table.items():
+            if is_position_key(key):
+                continue
             partition = key_partition(key, self.topology.partitions)
             if partition in assigned and stored is not None:
                 self._index(key.decode(), partition, DeviceState.model_validate_json(stored))
@@ -186,7 +191,7 @@ class SiteProcessor:
         self.table, self.outbox = table, outbox
         self.handler = SiteHandler(directory)
 
-    async def process(self, batch: Sequence[Message]) -> None:
+    async def process(self, batch: Sequence[Message], positions: Positions) -> None:
         """Like `DeviceProcessor.process`: ticks acknowledged before the states are saved."""
         changed: dict[bytes, tuple[SiteState, int]] = {}
         sent: list[Awaitable[Any]] = []
@@ -203,23 +208,27 @@ class SiteProcessor:
                 await self.outbox.dead_letter("sites", topic, raw, exc)
                 continue
             changed[key] = (state, partition)
-        await deliver_then_save(self.table, sent, changed)
+        await deliver_then_save(self.table, sent, changed, positions)
 
 
 async def deliver_then_save(
     table: StateTable,
     sent: Iterable[Awaitable[Any]],
     changed: Mapping[bytes, tuple[BaseModel, int]],
+    positions: Positions,
 ) -> None:
-    """Output first, state second: the changelog must never run ahead of the outputs. Were a
-    state saved first, a crash before its events reached Kafka would restore a state that drops
-    the redelivered input as a duplicate, and the events would be lost. Awaited once per batch,
-    not per message, so a burst (a county-wide outage, a restart's backlog) does not pay one
-    broker round trip per message."""
+    """Output first, states second, positions last: the changelog must never run ahead of the
+    outputs. Were a state saved first, a crash before its events reached Kafka would restore a
+    state that drops the redelivered input as a duplicate, and the events would be lost; were a
+    position saved before its states, a restart would resume past inputs whose states were
+    never stored. Awaited once per batch, not per message, so a burst (a county-wide outage, a
+    restart's backlog) does not pay one broker round trip per message."""
     for delivered in sent:
         await delivered
     for key, (state, partition) in changed.items():
         await table.put(key, state.model_dump_json().encode(), partition)
+    for (topic, partition), next_offset in positions.items():
+        await table.put(position_key(topic, partition), encode_position(next_offset), partition)
 
 
 def key_partition(key: bytes, partitions: int) -> int:

@@ -30,7 +30,7 @@ class StreamsSettings(Endpoints):
     streams_site_hold_s: float = SITE_HOLD_S
     # A partition with messages waiting and no progress for this long is sought back to its
     # next unprocessed offset (streams.lag.StallGuard).
-    streams_stall_after_s: float = 60.0
+    streams_stall_after_s: float = 20.0
     # Producer batching delay, paid once per agent batch (its outputs are awaited together).
     # 0: at 2,000 devices going silent at once, offline alarms came p50 1.9 s / p95 2.8 s after
     # their deadlines with 0 ms and 2.8 s / 3.9 s with 5 ms; readings/s did not change.

@@ -7,12 +7,12 @@ events, the projection rows and the dead letters of a batch commit together or n
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+import orjson
 import psycopg
 from pydantic import ValidationError
 
@@ -85,7 +85,7 @@ def store_readings(
 
 
 def _json_object(raw: bytes | None) -> dict[str, Any]:
-    obj = json.loads(raw or b"")
+    obj = orjson.loads(raw or b"")
     if not isinstance(obj, dict):
         raise ValueError("not a JSON object")
     return obj

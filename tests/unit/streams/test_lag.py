@@ -17,9 +17,9 @@ def test_a_partition_without_a_position_counts_as_caught_up_and_lag_is_never_neg
 
 
 def test_progress_points_past_the_last_processed_message_and_forgets_revoked_partitions() -> None:
-    progress = Progress()
-    progress.done("readings", 3, 41)
-    progress.done("readings", 3, 42)
+    progress, tp = Progress(), ("readings", 3)
+    progress.start(tp, 41)
+    assert progress.admit(tp, 41, now=0) and progress.admit(tp, 42, now=0)
     assert progress.next_offset(("readings", 3)) == 43
     progress.forget([("readings", 3)])
     assert progress.next_offset(("readings", 3)) is None
@@ -46,23 +46,43 @@ def test_progress_or_catching_up_resets_the_stall_clock() -> None:
     assert guard.stalled({tp: 105}, {tp: 100}, now=81) == []
 
 
-def test_an_offset_jumping_past_the_next_expected_one_names_the_first_missed() -> None:
-    progress = Progress(quiet_s=0.5)
-    assert progress.skipped("readings", 0, 17, now=0) is None  # nothing known yet: any start
-    progress.done("readings", 0, 17)
-    assert progress.skipped("readings", 0, 18, now=0) is None
-    assert progress.skipped("readings", 0, 12, now=0) is None  # redelivery after a seek
-    assert progress.skipped("readings", 0, 21, now=1.0) == 18
+def test_only_the_next_offset_is_admitted_an_early_one_is_a_hole_a_late_one_is_done() -> None:
+    progress, tp = Progress(quiet_s=0.5), ("readings", 0)
+    progress.start(tp, 17)
+    assert progress.admit(tp, 17, now=0)
+    assert progress.admit(tp, 18, now=0)
+    assert not progress.admit(tp, 12, now=0)  # resumed from an older commit: already done
+    assert progress.holes_to_mend(now=5) == []
+    assert not progress.admit(tp, 21, now=1.0)  # 19 and 20 never arrived
+    assert progress.next_offset(tp) == 19
+    assert progress.holes_to_mend(now=1.5) == [(tp, 19)]
+
+
+def test_an_unstarted_partition_admits_whatever_comes_first() -> None:
+    progress, tp = Progress(), ("readings", 0)
+    assert not progress.started(tp)
+    assert progress.admit(tp, 500, now=0)
+    assert progress.next_offset(tp) == 501
 
 
 def test_a_hole_is_mended_once_early_arrivals_stop_and_forgotten_once_filled() -> None:
     progress, tp = Progress(quiet_s=0.5), ("readings", 0)
-    progress.done("readings", 0, 17)
-    progress.skipped("readings", 0, 21, now=1.0)
-    progress.skipped("readings", 0, 22, now=1.3)
+    progress.start(tp, 18)
+    progress.admit(tp, 21, now=1.0)
+    progress.admit(tp, 22, now=1.3)
     assert progress.holes_to_mend(now=1.5) == []  # still arriving: a seek would be undone
     assert progress.holes_to_mend(now=1.9) == [(tp, 18)]
     assert progress.holes_to_mend(now=2.0) == []  # the seek gets its own quiet period
     assert progress.holes_to_mend(now=2.5) == [(tp, 18)]
-    progress.done("readings", 0, 18)
+    assert progress.admit(tp, 18, now=3.0)
     assert progress.holes_to_mend(now=5.0) == []
+
+
+def test_a_rewound_batch_is_sought_back_and_nothing_past_it_is_admitted_meanwhile() -> None:
+    progress, tp = Progress(quiet_s=0.5), ("readings", 0)
+    progress.start(tp, 10)
+    assert all(progress.admit(tp, offset, now=0) for offset in (10, 11, 12))
+    progress.rewind(tp, 10, now=1.0)
+    assert not progress.admit(tp, 13, now=1.1)
+    assert progress.holes_to_mend(now=1.7) == [(tp, 10)]
+    assert progress.admit(tp, 10, now=2.0)
