@@ -1,6 +1,6 @@
 """Writing readings: COPY into a staging table, then one idempotent INSERT.
 
-`(device_id, seq, ts)` is unique, so a batch written twice (a redelivery after a crash between
+`(device_id, ts, seq)` is unique, so a batch written twice (a redelivery after a crash between
 the database commit and the Kafka offset commit) inserts nothing the second time. In plain
 PostgreSQL mode the same statement upserts the 1m/1h/1d rollups from the rows it actually
 inserted, so rollups never count a duplicate.
@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 
@@ -36,8 +35,9 @@ class BadReading(StorageError):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class ReadingRow:
+class ReadingRow(NamedTuple):
+    """One row of `readings`, its fields in COLUMNS order (a tuple: COPY writes it as it is)."""
+
     device_id: str
     ts: datetime
     seq: int
@@ -54,7 +54,7 @@ class ReadingRow:
     payload: str  # JSON text
 
     def values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, c) for c in COLUMNS)
+        return self
 
 
 def row_from_envelope(envelope: Mapping[str, Any]) -> ReadingRow:
@@ -150,9 +150,24 @@ def _rollup_sql() -> str:
     return ", ".join(ctes)
 
 
+# Binary COPY (about twice the rows/s of text COPY here: no text formatting of timestamps and
+# floats) into a temporary table (never WAL-logged). `payload` is staged as text, already
+# JSON, and cast once by the INSERT.
+_STAGING_TYPES = (
+    "text", "timestamptz", "int8", "timestamptz", "text", "text", "text", "text",
+    "float8", "float8", "float8", "text", "text", "text",
+)  # fmt: skip
+_COPY_TYPES = list(_STAGING_TYPES)
+_STAGING = (
+    "CREATE TEMP TABLE IF NOT EXISTS readings_staging ("
+    + ", ".join(f"{c} {t}" for c, t in zip(COLUMNS, _STAGING_TYPES, strict=True))
+    + ") ON COMMIT DELETE ROWS"
+)
+_COPY = f"COPY readings_staging ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+_SELECTED = ", ".join("payload::jsonb" if c == "payload" else c for c in COLUMNS)
 _INSERT = (
     f"INSERT INTO readings ({', '.join(COLUMNS)})"
-    f" SELECT {', '.join(COLUMNS)} FROM readings_staging"
+    f" SELECT {_SELECTED} FROM readings_staging"
     " ON CONFLICT DO NOTHING RETURNING device_id, ts, " + ", ".join(SIGNALS)
 )
 INSERT_PLAIN = f"WITH ins AS ({_INSERT}), {_rollup_sql()} SELECT count(*) FROM ins"
@@ -168,13 +183,11 @@ def copy_readings(conn: psycopg.Connection, rows: Sequence[ReadingRow], mode: Mo
         return 0
     if mode == "postgresql":
         ensure_partitions(conn, rows)
-    conn.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS readings_staging"
-        " (LIKE readings INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-    )
+    conn.execute(_STAGING)
     conn.execute("TRUNCATE readings_staging")
     with conn.cursor() as cur:
-        with cur.copy(f"COPY readings_staging ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+        with cur.copy(_COPY) as copy:
+            copy.set_types(_COPY_TYPES)
             for row in rows:
                 copy.write_row(row.values())
         found = cur.execute(INSERT_PLAIN if mode == "postgresql" else INSERT_TIMESCALE).fetchone()
