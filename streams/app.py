@@ -69,10 +69,10 @@ def create_app(
         async for events in stream.take_events(batch_max, within):
             await site_intake.take(events, sites.process)
 
-    # Tables can only be written inside stream iteration: the timer only sends ticks.
+    # Tables can only be written inside stream iteration: the timer only sends sweeps.
     @app.timer(interval=settings.streams_timer_period_s)  # type: ignore[untyped-decorator]
     async def clock() -> None:
-        await devices.send_due_ticks()
+        devices.send_sweeps()
 
     @app.timer(interval=progress.quiet_s)  # type: ignore[untyped-decorator]
     async def mend() -> None:
@@ -218,8 +218,8 @@ class _Topics:
     async def send(self, topic: str, key: bytes | None, value: bytes) -> Awaitable[Any]:
         return await self._by_name[topic].send(key=key, value=value)
 
-    def send_soon(self, topic: str, key: bytes, value: bytes) -> None:
-        self._by_name[topic].send_soon(key=key, value=value)
+    def send_soon(self, topic: str, key: bytes, value: bytes, partition: int) -> None:
+        self._by_name[topic].send_soon(key=key, value=value, partition=partition)
 
 
 def _web(app: faust.App, metrics: StreamsMetrics) -> None:

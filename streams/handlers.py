@@ -22,6 +22,7 @@ from streams.device import DeviceState, Outcome
 from streams.directory import StaticDirectory
 from streams.errors import UndecodableMessage
 from streams.messages import (
+    ClockSweep,
     ClockTick,
     InterlockDemand,
     Presence,
@@ -79,10 +80,11 @@ class DeviceHandler:
         except ValidationError as exc:
             raise UndecodableMessage(topic, str(exc)) from exc
         if isinstance(tick, ClockTick):
-            family = state.family or Family.GAS
-            profile = self.directory.profile(tick.device_id, family)
+            profile = self.directory.profile(tick.device_id, state.family or Family.GAS)
             state, outcome = device.on_clock(state, tick.device_id, tick.now, profile)
             return state, self._emission(state, tick.device_id, outcome)
+        if isinstance(tick, ClockSweep):
+            raise UndecodableMessage(topic, "a sweep names a partition, not a device")
         if isinstance(tick, InterlockDemand):
             valve = DeviceContext(tick.device_id, tick.enterprise_id, tick.division, Family.SHUTOFF)
             profile = self.directory.profile(tick.device_id, Family.SHUTOFF)

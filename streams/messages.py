@@ -1,7 +1,8 @@
 """Messages on the worker's internal topics (never read outside streams/).
 
 `ticks` (key = device id, co-partitioned with readings and commands) carries what must be
-applied by a device key's single writer but was noticed elsewhere: a timer found a deadline,
+applied by a device key's single writer but was noticed elsewhere: a timer found deadlines
+(one sweep per partition),
 a gas detector needs its valve closed, the site aggregation decided (for the site's pseudo
 device, and for each device its site alarm now stands for). `presence` (key =
 enterprise id) carries device online/offline transitions to the site aggregation.
@@ -25,6 +26,21 @@ class ClockTick(_Internal):
     kind: Literal["clock"] = "clock"
     device_id: str
     now: datetime
+
+
+class ClockSweep(_Internal):
+    """The timer found devices due in this partition: the agent applies the clock to each.
+
+    One message per partition and timer run, however many devices are due, so a county-wide
+    outage costs the producer a dozen messages, not one per silent device. Sent to the
+    partition itself (key `SWEEP_KEY`, never a device id)."""
+
+    kind: Literal["sweep"] = "sweep"
+    partition: int
+    now: datetime
+
+
+SWEEP_KEY = b"\x00sweep"
 
 
 class InterlockDemand(_Internal):
@@ -60,7 +76,8 @@ class SiteCovered(_Internal):
 
 
 Tick = Annotated[
-    ClockTick | InterlockDemand | SiteDecision | SiteCovered, Field(discriminator="kind")
+    ClockTick | ClockSweep | InterlockDemand | SiteDecision | SiteCovered,
+    Field(discriminator="kind"),
 ]
 _TICK = TypeAdapter[Tick](Tick)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -22,7 +23,7 @@ from streams.codec import dead_letter
 from streams.device import DeviceState, next_deadline
 from streams.directory import StaticDirectory
 from streams.handlers import DeviceHandler, Emission, SiteHandler
-from streams.messages import ClockTick, encode
+from streams.messages import SWEEP_KEY, ClockSweep, ClockTick, encode, parse_tick
 from streams.metrics import StreamsMetrics
 from streams.positions import encode_position, is_position_key, position_key
 from streams.rules.site import SiteState
@@ -33,6 +34,10 @@ from streams.topology import Topology
 log = logging.getLogger(__name__)
 Handle = Callable[[str, DeviceState, bytes], tuple[DeviceState, Emission]]
 Message = tuple[str, bytes, bytes, int]  # topic, key, value, partition
+# Devices one sweep applies the clock to: bounds a batch after a county-wide outage, so its
+# outputs are acknowledged (and its states saved) in steps, not all at the end.
+SWEEP_MAX = 1000
+SWEEP_RESEND_S = 5.0
 Positions = Mapping[tuple[str, int], int]  # (topic, partition) -> next offset to process
 
 
@@ -50,7 +55,7 @@ class Outbox:
         topology: Topology,
         send: Sender,
         metrics: StreamsMetrics,
-        send_soon: Callable[[str, bytes, bytes], None],
+        send_soon: Callable[[str, bytes, bytes, int], None],
     ) -> None:
         self.topology, self._send, self.metrics = topology, send, metrics
         self._send_soon = send_soon
@@ -69,17 +74,24 @@ class Outbox:
             ],
         ]
 
-    async def tick(self, device_id: str, now: datetime) -> None:
-        # Not awaited to delivery: a lost tick is simply sent again by a later timer run. Queued
-        # without a round through the event loop: a timer run after a county-wide outage sends
-        # one tick per silent device, and the first ones must not wait for the last.
-        value = encode(ClockTick(device_id=device_id, now=now))
-        self._send_soon(self.topology.ticks, device_id.encode(), value)
+    def sweep(self, partition: int, now: datetime) -> None:
+        # Not awaited to delivery: a lost sweep is simply sent again by a later timer run.
+        value = encode(ClockSweep(partition=partition, now=now))
+        self._send_soon(self.topology.ticks, SWEEP_KEY, value, partition)
 
     async def dead_letter(self, agent: str, topic: str, raw: bytes | None, exc: Exception) -> None:
         log.error("%s could not process a message of %s", agent, topic, exc_info=exc)
         self.metrics.dead_letters.labels(agent).inc()
         await self._send(self.topology.rejected, None, dead_letter(topic, raw, exc))
+
+
+@dataclass(slots=True)
+class _Work:
+    """What a batch has changed and sent so far."""
+
+    changed: dict[bytes, tuple[DeviceState, int]] = field(default_factory=dict)
+    sent: list[Awaitable[Any]] = field(default_factory=list)
+    unfinished: set[int] = field(default_factory=set)  # partitions whose sweep hit SWEEP_MAX
 
 
 class DeviceProcessor:
@@ -101,31 +113,71 @@ class DeviceProcessor:
         # Decoded states: the table (and its changelog) stays the truth; this only saves
         # parsing JSON on every message. Dropped whenever partitions move.
         self._decoded: dict[bytes, DeviceState] = {}
+        self._sweeping: dict[int, float] = {}  # partition -> when its sweep was sent
 
     async def process(self, batch: Sequence[Message], positions: Positions) -> None:
         """Applies a batch of messages in order; a failing one is dead-lettered and skipped.
         `positions` are stored with the batch's states (see `streams.positions`)."""
-        changed: dict[bytes, tuple[DeviceState, int]] = {}
-        sent: list[Awaitable[Any]] = []
+        work = _Work()
         for topic, key, raw, partition in batch:
-            try:
-                state = changed[key][0] if key in changed else self._load(key)
-                new_state, emission = self._route(topic)(topic, state, raw)
-                if emission.dropped is not None:
-                    self.metrics.readings_dropped.labels(emission.dropped).inc()
-                    continue
-                sent += await self.outbox.send(emission)
-            except Exception as exc:  # the failure policy: faust would ack it anyway
-                await self.outbox.dead_letter("devices", topic, raw, exc)
+            if topic == self.topology.ticks and key == SWEEP_KEY:
+                await self._sweep(work, raw, partition)
                 continue
-            if new_state is not state:
-                changed[key] = (new_state, partition)
-            if topic == self.topology.commands:
-                self.metrics.commands_processed.inc()
-            self._observe(emission)
-            self._index(key.decode(), partition, new_state)
-        await deliver_then_save(self.table, sent, changed, positions)
-        self._decoded.update((key, new_state) for key, (new_state, _) in changed.items())
+            await self._step(work, topic, key, raw, partition, self._route(topic))
+        await deliver_then_save(self.table, work.sent, work.changed, positions)
+        self._decoded.update((key, new_state) for key, (new_state, _) in work.changed.items())
+        for partition in work.unfinished:
+            self.outbox.sweep(partition, datetime.now(UTC))
+
+    async def _step(
+        self,
+        work: _Work,
+        topic: str,
+        key: bytes,
+        raw: bytes,
+        partition: int,
+        handle: Handle,
+    ) -> None:
+        try:
+            state = work.changed[key][0] if key in work.changed else self._load(key)
+            new_state, emission = handle(topic, state, raw)
+            if emission.dropped is not None:
+                self.metrics.readings_dropped.labels(emission.dropped).inc()
+                return
+            work.sent += await self.outbox.send(emission)
+        except Exception as exc:  # the failure policy: faust would ack it anyway
+            await self.outbox.dead_letter("devices", topic, raw, exc)
+            return
+        if new_state is not state:
+            work.changed[key] = (new_state, partition)
+        if topic == self.topology.commands:
+            self.metrics.commands_processed.inc()
+        self._observe(emission)
+        self._index(key.decode(), partition, new_state)
+
+    async def _sweep(self, work: _Work, raw: bytes, partition: int) -> None:
+        """The clock for every device of the partition due at the sweep's `now`, as if each
+        had its own tick; what a sweep leaves over (more than SWEEP_MAX) gets another sweep."""
+        try:
+            sweep = parse_tick(raw)
+            if not isinstance(sweep, ClockSweep):
+                raise TypeError(f"a {sweep.kind} message under the sweep key")
+        except Exception as exc:
+            await self.outbox.dead_letter("devices", self.topology.ticks, raw, exc)
+            return
+        self._sweeping.pop(partition, None)
+        now = sweep.now
+        due = self.schedule.due_in(partition, now.timestamp(), SWEEP_MAX + 1)
+        if len(due) > SWEEP_MAX:
+            due = due[:SWEEP_MAX]
+            work.unfinished.add(partition)
+        for device_id in due:
+            # Exactly the tick the device would have had on its own (and what a dead letter
+            # shows should its step fail).
+            tick = encode(ClockTick(device_id=device_id, now=now))
+            await self._step(
+                work, self.topology.ticks, device_id.encode(), tick, partition, self.handler.tick
+            )
 
     def _load(self, key: bytes) -> DeviceState:
         state = self._decoded.get(key)
@@ -157,14 +209,21 @@ class DeviceProcessor:
         self.schedule.set(device_id, partition, None if due is None else due.timestamp())
         self.census.record(device_id, partition, state)
 
-    async def send_due_ticks(self) -> None:
-        now = datetime.now(UTC)
-        for device_id in self.schedule.due(now.timestamp()):
-            await self.outbox.tick(device_id, now)
+    def send_sweeps(self) -> None:
+        """One sweep per partition with a device due, unless one is still on its way (a lost
+        sweep is sent again after SWEEP_RESEND_S)."""
+        now = time.time()
+        for partition in self.schedule.partitions_due(now):
+            if now - self._sweeping.get(partition, -1e18) < SWEEP_RESEND_S:
+                continue
+            self._sweeping[partition] = now
+            self.outbox.sweep(partition, datetime.fromtimestamp(now, UTC))
 
     def revoked(self, partitions: Iterable[int]) -> None:
         gone = set(partitions)
         self._decoded.clear()
+        for partition in gone:
+            self._sweeping.pop(partition, None)
         self.schedule.forget_partitions(gone)
         self.census.forget_partitions(gone)
 
