@@ -85,14 +85,15 @@ WITH days AS (
     WHERE days.day_start < now()
     GROUP BY s.device_id, s.grp, days.day_start, days.day_end
 )
-SELECT grp, (day_start AT TIME ZONE 'UTC')::date, avg(100.0 * (1 - offline / elapsed))
-FROM per_device GROUP BY grp, day_start ORDER BY grp, day_start
+SELECT grp, (day_start AT TIME ZONE 'UTC')::date, avg(100.0 * (1 - offline / elapsed)){extra}
+FROM per_device GROUP BY {grouping} ORDER BY grp, day_start
 """
+_BY_GROUP = {"extra": "", "grouping": "grp, day_start"}
 
 
 def device_uptime(store: Datastore, device_id: str, start: date, end: date) -> list[DayUptime]:
     """Uptime % of one device for each UTC day in [start, end)."""
-    sql = _DAILY.format(devices="SELECT %(device)s::text AS device_id, '' AS grp")
+    sql = _DAILY.format(devices="SELECT %(device)s::text AS device_id, '' AS grp", **_BY_GROUP)
     return [day for _, day in _daily(store, sql, {"device": device_id}, start, end)]
 
 
@@ -123,7 +124,36 @@ def _scoped_daily(
         f"SELECT d.id AS device_id, {group} AS grp FROM devices d"
         f" JOIN enterprises e ON e.id = d.enterprise_id WHERE {where}"
     )
-    return _daily(store, _DAILY.format(devices=devices), params, start, end)
+    return _daily(store, _DAILY.format(devices=devices, **_BY_GROUP), params, start, end)
+
+
+def report_uptime(
+    store: Datastore, division_prefix: str, start: date, end: date, families: Sequence[str] = ()
+) -> tuple[dict[str, float], list[DayUptime]]:
+    """`enterprise_uptime` and `jurisdiction_uptime` of one scope from one query (a report
+    needs both): the per-device daily figures are computed once and grouped two ways."""
+    where, params = _scope(division_prefix, families)
+    devices = (
+        "SELECT d.id AS device_id, d.enterprise_id AS grp FROM devices d"
+        f" JOIN enterprises e ON e.id = d.enterprise_id WHERE {where}"
+    )
+    sql = _DAILY.format(
+        devices=devices,
+        extra=", GROUPING(grp)",
+        grouping="GROUPING SETS ((grp, day_start), (day_start))",
+    )
+    params = {**params, "start": _midnight(start), "end": _midnight(end)}
+    with store.transaction() as conn:
+        # Custom plans only, as for the report's alarm figures (storage.reports).
+        rows = conn.execute(sql, params, prepare=False).fetchall()
+    days: dict[str, list[float]] = {}
+    jurisdiction = []
+    for grp, day, pct, whole in rows:
+        if whole:
+            jurisdiction.append(DayUptime(day=day, uptime_pct=float(pct)))
+        else:
+            days.setdefault(grp, []).append(float(pct))
+    return {e: sum(v) / len(v) for e, v in days.items()}, jurisdiction
 
 
 def _daily(
