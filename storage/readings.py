@@ -174,6 +174,16 @@ INSERT_PLAIN = f"WITH ins AS ({_INSERT}), {_rollup_sql()} SELECT count(*) FROM i
 INSERT_TIMESCALE = f"WITH ins AS ({_INSERT}) SELECT count(*) FROM ins"
 
 
+def stage(conn: psycopg.Connection, rows: Sequence[ReadingRow]) -> None:
+    """COPY `rows` into this session's (emptied) staging table."""
+    conn.execute(_STAGING)
+    conn.execute("TRUNCATE readings_staging")
+    with conn.cursor() as cur, cur.copy(_COPY) as copy:
+        copy.set_types(_COPY_TYPES)
+        for row in rows:
+            copy.write_row(row)
+
+
 def copy_readings(conn: psycopg.Connection, rows: Sequence[ReadingRow], mode: Mode) -> int:
     """Store `rows` inside the caller's transaction; return how many were new.
 
@@ -183,12 +193,7 @@ def copy_readings(conn: psycopg.Connection, rows: Sequence[ReadingRow], mode: Mo
         return 0
     if mode == "postgresql":
         ensure_partitions(conn, rows)
-    conn.execute(_STAGING)
-    conn.execute("TRUNCATE readings_staging")
+    stage(conn, rows)
     with conn.cursor() as cur:
-        with cur.copy(_COPY) as copy:
-            copy.set_types(_COPY_TYPES)
-            for row in rows:
-                copy.write_row(row.values())
         found = cur.execute(INSERT_PLAIN if mode == "postgresql" else INSERT_TIMESCALE).fetchone()
     return int(found[0]) if found else 0

@@ -7,17 +7,19 @@ HW_TIMESCALE_DATABASE_URL points at a TimescaleDB server, every case runs there 
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from bench.harness import Row, median, percentile
+from bench.storage.compression import compression_ratio
 from bench.storage.dataset import COUNTY, START, fresh_database, generate
 from bench.storage.sink import sink_throughput
 from storage.datastore import Datastore
 from storage.mode import mode
 from storage.queries import AlarmFilter, alarm_history, bucketed_readings
-from storage.readings import copy_readings, row_from_envelope
+from storage.readings import ReadingRow, copy_readings, row_from_envelope, stage
 from storage.reports import report
 
 
@@ -27,20 +29,27 @@ def run(env: Mapping[str, str]) -> list[Row]:
         servers["timescaledb"] = env["HW_TIMESCALE_DATABASE_URL"]
     size = int(env.get("HW_BENCH_STORAGE_READINGS", "2000000"))
     rows: list[Row] = []
+    only = env.get("HW_BENCH_STORAGE_MODES", ",".join(servers)).split(",")
     for label, url in servers.items():
+        if label not in only:
+            continue
         with fresh_database(url) as store:
+            rows.append(raw_copy_throughput(store, label, 200_000))
             rows.append(copy_throughput(store, label, 200_000))
-        if label == "postgresql":
-            with fresh_database(url) as store:
-                rows.append(sink_throughput(env, store, 100_000))
+        with fresh_database(url) as store:
+            rows.append(sink_throughput(env, store, 100_000, label))
         with fresh_database(url) as store:
             rows.extend(query_latency(store, label, size))
+            if label == "timescaledb":
+                rows.extend(compression_ratio(store))
     return rows
 
 
-def copy_throughput(store: Datastore, label: str, total: int, batch: int = 10_000) -> Row:
-    """The sink's write path without Kafka: COPY to staging + idempotent INSERT (+ rollups)."""
-    active = mode(store)
+def _load() -> str:
+    return "load {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
+def _rows(total: int) -> list[ReadingRow]:
     envelopes = [
         {"device_id": f"D{i % 500}", "enterprise_id": "E1", "family": "gas",
          "division": f"{COUNTY}001001", "channel": "telemetry",
@@ -48,7 +57,25 @@ def copy_throughput(store: Datastore, label: str, total: int, batch: int = 10_00
          "received_at": START.isoformat(), "payload": {"concentration": float(i % 90)}}
         for i in range(total)
     ]  # fmt: skip
-    rows = [row_from_envelope(e) for e in envelopes]
+    return [row_from_envelope(e) for e in envelopes]
+
+
+def raw_copy_throughput(store: Datastore, label: str, total: int, batch: int = 10_000) -> Row:
+    """COPY alone, the sink's binary COPY into its temporary staging table (no INSERT)."""
+    rows = _rows(total)
+    started = time.perf_counter()
+    for i in range(0, total, batch):
+        with store.transaction() as conn:
+            stage(conn, rows[i : i + batch])
+    rate = total / (time.perf_counter() - started)
+    return Row(f"raw binary COPY to staging, batches of {batch} ({label})", "rows/s", rate,
+               "rows/s", f"{total:,} rows; {_load()}")  # fmt: skip
+
+
+def copy_throughput(store: Datastore, label: str, total: int, batch: int = 10_000) -> Row:
+    """The sink's write path without Kafka: COPY to staging + idempotent INSERT (+ rollups)."""
+    active = mode(store)
+    rows = _rows(total)
     started = time.perf_counter()
     for i in range(0, total, batch):
         with store.transaction() as conn:
@@ -56,7 +83,7 @@ def copy_throughput(store: Datastore, label: str, total: int, batch: int = 10_00
     rate = total / (time.perf_counter() - started)
     rollups = "by continuous aggregates" if active == "timescaledb" else "upserted"
     case = f"COPY+INSERT, batches of {batch} ({label})"
-    return Row(case, "rows/s", rate, "rows/s", f"{total:,} rows, rollups {rollups}")
+    return Row(case, "rows/s", rate, "rows/s", f"{total:,} rows, rollups {rollups}; {_load()}")
 
 
 def _latencies(fn: Callable[[], object], n: int) -> list[float]:
@@ -84,7 +111,8 @@ def query_latency(store: Datastore, label: str, size: int) -> list[Row]:
     note = f"{data.readings:,} readings, {data.alarms:,} alarms, built in {built:.0f} s"
     rows = []
     for case, fn in cases.items():
-        samples = _latencies(fn, 30)
+        samples = _latencies(fn, 100)
+        note = f"{note.split('; load')[0]}; {_load()}"
         rows.append(Row(f"{case} ({label})", "p50", median(samples), "s", note))
         rows.append(Row(f"{case} ({label})", "p99", percentile(samples, 99), "s", note))
     return rows

@@ -41,7 +41,7 @@ def _count(url: str) -> int:
     return int(row[0]) if row else 0
 
 
-def sink_throughput(env: Mapping[str, str], store: Datastore, total: int) -> Row:
+def sink_throughput(env: Mapping[str, str], store: Datastore, total: int, label: str) -> Row:
     topics = TopicNames(f"bench{uuid.uuid4().hex[:8]}.")
     bootstrap = env["HW_KAFKA_BOOTSTRAP"]
     create_topics(bootstrap, topics)
@@ -66,5 +66,6 @@ def sink_throughput(env: Mapping[str, str], store: Datastore, total: int) -> Row
         admin = KafkaAdminClient(bootstrap_servers=bootstrap)
         admin.delete_topics(list(topics.all()))
         admin.close()
-    return Row("sink end to end, Kafka -> PostgreSQL (1 process)", "rows/s", rate, "rows/s",
-               f"{n:,} of {total:,} readings, from the first commit")  # fmt: skip
+    load = "load {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+    return Row(f"sink end to end, Kafka -> database, 1 process ({label})", "rows/s", rate,
+               "rows/s", f"{n:,} of {total:,} readings, from the first commit; {load}")  # fmt: skip
