@@ -25,8 +25,10 @@ from storage.reports import report
 
 def run(env: Mapping[str, str]) -> list[Row]:
     servers = {"postgresql": env["HW_DATABASE_URL"]}
-    if env.get("HW_TIMESCALE_DATABASE_URL"):
-        servers["timescaledb"] = env["HW_TIMESCALE_DATABASE_URL"]
+    # `./run bench` passes only the stack's endpoints and HW_BENCH_*: take it from the caller too.
+    timescale = env.get("HW_TIMESCALE_DATABASE_URL") or os.environ.get("HW_TIMESCALE_DATABASE_URL")
+    if timescale:
+        servers["timescaledb"] = timescale
     size = int(env.get("HW_BENCH_STORAGE_READINGS", "2000000"))
     rows: list[Row] = []
     only = env.get("HW_BENCH_STORAGE_MODES", ",".join(servers)).split(",")
