@@ -6,6 +6,7 @@ the background, and a device it does not know is treated with its family's defau
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -102,6 +103,22 @@ def registry_loader(database_url: str) -> Callable[[], list[DeviceSpec]]:
     return load
 
 
+def registry_version(database_url: str) -> Callable[[], object]:
+    """The registry's version number: it changes whenever an import changes anything."""
+
+    def version() -> object:
+        from storage.datastore import Datastore  # type: ignore[import-not-found,unused-ignore]
+        from storage.registry import RegistryRepository  # type: ignore[import-not-found,unused-ignore]
+
+        datastore = Datastore(database_url, min_size=1, max_size=1)
+        try:
+            return RegistryRepository(datastore).version()
+        finally:
+            datastore.close()
+
+    return version
+
+
 def file_loader(path: str) -> Callable[[], list[DeviceSpec]]:
     """Reads the registry YAML (DESIGN section 11) directly: a stack without a database (a demo,
     a test) still gets per-device thresholds, interlocks and offline times."""
@@ -109,11 +126,22 @@ def file_loader(path: str) -> Callable[[], list[DeviceSpec]]:
     def load() -> list[DeviceSpec]:
         import yaml
 
+        # The C parser where libyaml is there: the pure-Python one takes seconds (and the GIL)
+        # for a county's 100,000 devices.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         with open(path, encoding="utf-8") as handle:
-            document = yaml.safe_load(handle) or {}
+            document = yaml.load(handle, Loader=loader) or {}
         return [spec_from_record(_Record(entry)) for entry in document.get("devices", [])]
 
     return load
+
+
+def file_version(path: str) -> Callable[[], object]:
+    def version() -> object:
+        stat = os.stat(path)
+        return stat.st_mtime_ns, stat.st_size
+
+    return version
 
 
 class _Record:
