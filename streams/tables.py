@@ -1,17 +1,15 @@
-"""The worker's state tables: a faust table whose changelog writes are ordered before commits.
+"""The worker's state tables: a faust table whose changelog records go out in write order.
 
-faust's own `table[key] = value` queues the changelog record in its producer buffer, whose
-flush before an offset commit gives up after 0.1 s: under a burst an input offset could be
-committed while the changelog record of that very message was still queued, and a `kill -9`
-would then restore a state older than the committed position. Here the record is handed
-straight to the Kafka producer's accumulator, which the commit path flushes completely
-(`Producer.flush` before `Consumer._commit`), so a committed offset always implies a stored
-changelog record.
+faust's own `table[key] = value` queues the changelog record in a buffer of its own, flushed
+in the background, so its records can trail the worker's other writes. Here each record is
+handed straight to the Kafka producer, in the order the worker writes them: a batch's states,
+then its partitions' positions (`streams.positions`). Records of one changelog partition keep
+that order, so a stored position always implies the states written before it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol
 
 
@@ -26,11 +24,15 @@ class StateTable(Protocol):
         """Stores the value; its changelog record is on its way before this returns."""
 
 
-class ChangelogTable:
-    """Adapts a faust `Table` of raw bytes to `StateTable`."""
+Send = Callable[[bytes, bytes, int], Awaitable[Any]]  # key, value, partition -> queued
 
-    def __init__(self, table: Any) -> None:
-        self._table = table
+
+class ChangelogTable:
+    """Adapts a faust `Table` of raw bytes to `StateTable`; `send` queues a record on the
+    table's changelog topic with the producer."""
+
+    def __init__(self, table: Any, send: Send) -> None:
+        self._table, self._send = table, send
 
     def get(self, key: bytes) -> bytes | None:
         value: bytes | None = self._table.get(key)
@@ -42,8 +44,5 @@ class ChangelogTable:
     async def put(self, key: bytes, value: bytes, partition: int) -> None:
         # The same record faust would write (raw key and value, the input's partition), sent
         # without its buffer; the store is then set directly so faust does not send it again.
-        await self._table.changelog_topic.send(
-            key=key, value=value, partition=partition,
-            key_serializer="raw", value_serializer="raw",
-        )
+        await self._send(key, value, partition)
         self._table.data[key] = value
