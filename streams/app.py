@@ -72,7 +72,16 @@ def create_app(
     # Tables can only be written inside stream iteration: the timer only sends sweeps.
     @app.timer(interval=settings.streams_timer_period_s)  # type: ignore[untyped-decorator]
     async def clock() -> None:
-        devices.send_sweeps()
+        devices.send_sweeps(caught_up)
+
+    def caught_up(partition: int) -> bool:
+        """Whether the agent has applied every reading of the partition that the consumer's
+        last fetch knew of (no fetch yet, or no position yet: not caught up)."""
+        end = app.consumer.highwater(TP(topology.readings, partition))
+        position = progress.next_offset((topology.readings, partition))
+        if end is None or position is None:
+            return end == 0
+        return position >= end
 
     @app.timer(interval=progress.quiet_s)  # type: ignore[untyped-decorator]
     async def mend() -> None:

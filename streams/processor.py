@@ -114,6 +114,7 @@ class DeviceProcessor:
         # parsing JSON on every message. Dropped whenever partitions move.
         self._decoded: dict[bytes, DeviceState] = {}
         self._sweeping: dict[int, float] = {}  # partition -> when its sweep was sent
+        self._watermarks: dict[int, datetime] = {}  # partition -> latest received_at applied
 
     async def process(self, batch: Sequence[Message], positions: Positions) -> None:
         """Applies a batch of messages in order; a failing one is dead-lettered and skipped.
@@ -152,6 +153,10 @@ class DeviceProcessor:
             work.changed[key] = (new_state, partition)
         if topic == self.topology.commands:
             self.metrics.commands_processed.inc()
+        elif topic == self.topology.readings and emission.received_at is not None:
+            mark = self._watermarks.get(partition)
+            if mark is None or emission.received_at > mark:
+                self._watermarks[partition] = emission.received_at
         self._observe(emission)
         self._index(key.decode(), partition, new_state)
 
@@ -209,14 +214,27 @@ class DeviceProcessor:
         self.schedule.set(device_id, partition, None if due is None else due.timestamp())
         self.census.record(device_id, partition, state)
 
-    def send_sweeps(self) -> None:
+    def send_sweeps(self, caught_up: Callable[[int], bool]) -> None:
         """One sweep per partition with a device due, unless one is still on its way (a lost
-        sweep is sent again after SWEEP_RESEND_S)."""
-        now = time.time()
-        for partition in self.schedule.partitions_due(now):
-            if now - self._sweeping.get(partition, -1e18) < SWEEP_RESEND_S:
+        sweep is sent again after SWEEP_RESEND_S).
+
+        Silence is judged on the wall clock only where the partition's readings are caught
+        up. Behind a backlog (a restart, an outage of the worker) a device's newer readings
+        may still be waiting, so the clock there is the partition's watermark, the latest
+        `received_at` processed: otherwise every device would go offline, and come back, while
+        the worker catches up."""
+        wall = time.time()
+        for partition in self.schedule.partitions_due(wall):
+            if wall - self._sweeping.get(partition, -1e18) < SWEEP_RESEND_S:
                 continue
-            self._sweeping[partition] = now
+            now = wall
+            if not caught_up(partition):
+                mark = self._watermarks.get(partition)
+                earliest = self.schedule.earliest(partition)
+                if mark is None or earliest is None or earliest > mark.timestamp():
+                    continue
+                now = mark.timestamp()
+            self._sweeping[partition] = wall
             self.outbox.sweep(partition, datetime.fromtimestamp(now, UTC))
 
     def revoked(self, partitions: Iterable[int]) -> None:
@@ -224,6 +242,7 @@ class DeviceProcessor:
         self._decoded.clear()
         for partition in gone:
             self._sweeping.pop(partition, None)
+            self._watermarks.pop(partition, None)
         self.schedule.forget_partitions(gone)
         self.census.forget_partitions(gone)
 

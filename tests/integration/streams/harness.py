@@ -180,8 +180,9 @@ def envelope(
     payload: dict[str, Any],
     family: str = "gas",
     channel: str = "telemetry",
+    received_at: datetime | None = None,
 ) -> bytes:
-    """A reading on the device's own clock `ts` (received now)."""
+    """A reading on the device's own clock `ts` (received now, unless said)."""
     return json.dumps(
         {
             "device_id": device_id,
@@ -191,7 +192,7 @@ def envelope(
             "channel": channel,
             "ts": ts.isoformat(),
             "seq": seq,
-            "received_at": datetime.now(UTC).isoformat(),
+            "received_at": (received_at or datetime.now(UTC)).isoformat(),
             "gateway_id": None,
             "payload": payload,
         }

@@ -80,8 +80,8 @@ def test_the_timer_sends_one_sweep_per_due_partition_and_no_second_while_one_is_
     device = rid()
     reading = (topology.readings, device.encode(), envelope(device, rid(), 1, 0, {}), 4)
     asyncio.run(devices.process([reading], {}))  # device time 2026: long overdue now
-    devices.send_sweeps()
-    devices.send_sweeps()
+    devices.send_sweeps(lambda partition: True)
+    devices.send_sweeps(lambda partition: True)
     [(topic, key, value, partition)] = producer.soon
     assert (topic, key, partition) == (topology.ticks, SWEEP_KEY, 4)
     assert isinstance(parse_tick(value), ClockSweep)
@@ -106,3 +106,26 @@ def test_a_sweep_that_cannot_be_read_is_dead_lettered() -> None:
     devices, producer, topology = worker()
     asyncio.run(devices.process([(topology.ticks, SWEEP_KEY, b"{", 0)], {}))
     assert [t for t, _, _ in producer.sent] == [topology.rejected]
+
+
+def test_behind_a_backlog_silence_is_judged_on_the_latest_reading_applied_not_the_wall_clock(
+) -> None:
+    devices, producer, topology = worker()
+    early, late = rid(), rid()
+    asyncio.run(devices.process([
+        (topology.readings, early.encode(), envelope(early, rid(), 1, 0, {}), 0),
+        (topology.readings, late.encode(), envelope(late, rid(), 1, 20, {}), 0),
+    ], {}))
+    # Both are long overdue on the wall clock, but the partition has readings waiting: on its
+    # own clock (the latest reading applied, t=20) nobody's deadline (t=30) has come.
+    devices.send_sweeps(lambda partition: False)
+    assert producer.soon == []
+    asyncio.run(devices.process(
+        [(topology.readings, late.encode(), envelope(late, rid(), 2, 35, {}), 0)], {}
+    ))
+    devices.send_sweeps(lambda partition: False)
+    [(_, _, value, _)] = producer.soon
+    sweep = parse_tick(value)
+    assert isinstance(sweep, ClockSweep) and sweep.now == at(35)
+    asyncio.run(devices.process([(topology.ticks, SWEEP_KEY, value, 0)], {}))
+    assert offline_raised(producer, topology) == [early]
