@@ -21,4 +21,6 @@ def run(env: Mapping[str, str]) -> list[Row]:
     rows.append(worker_throughput(env, 1, devices, 3))
     rows.append(worker_throughput(env, 2, devices, 3))
     rows.extend(offline_delays(env, offline, 10.0))
+    # The same silences spread over 100 s (≈ offline devices / 100 deadlines a second).
+    rows.extend(offline_delays(env, offline, 10.0, spread_s=100))
     return rows

@@ -125,20 +125,27 @@ def worker_throughput(env: Mapping[str, str], count: int, devices: int, rounds: 
                round(done / elapsed), "1/s", note)
 
 
-def offline_delays(env: Mapping[str, str], devices: int, offline_after_s: float) -> list[Row]:
-    """Delay from each device's offline deadline (= event occurred_at) to the event's arrival."""
+def offline_delays(
+    env: Mapping[str, str], devices: int, offline_after_s: float, spread_s: int = 0
+) -> list[Row]:
+    """Delay from each device's offline deadline (= event occurred_at) to the event's arrival.
+
+    All devices report once, then fall silent. With `spread_s` 0 every deadline is the same
+    instant (a county-wide outage); otherwise device i waits `offline_after_s + i % spread_s`,
+    so the deadlines come evenly over `spread_s` seconds, as silences do in a normal day."""
     with isolated(env) as (scoped, topology), tempfile.TemporaryDirectory() as tmp:
         registry = Path(tmp) / "registry.yaml"
         registry.write_text(yaml.safe_dump({"devices": [
             {"id": f"bench-{i}", "enterprise": f"E{i}", "family": "gas",
-             "offline_after_s": offline_after_s} for i in range(devices)]}))
+             "offline_after_s": offline_after_s + (i % spread_s if spread_s else 0)}
+            for i in range(devices)]}))
         extra = {"HW_STREAMS_REGISTRY": "file", "HW_STREAMS_REGISTRY_FILE": str(registry)}
         consumer = KafkaConsumer(topology.events, bootstrap_servers=env["HW_KAFKA_BOOTSTRAP"],
                                  auto_offset_reset="earliest", group_id=None)
         with workers(scoped, 1, extra):
             produce_readings(env["HW_KAFKA_BOOTSTRAP"], topology.readings, devices, 1)
             delays: list[float] = []
-            deadline = time.monotonic() + offline_after_s + max(60.0, devices / 500)
+            deadline = time.monotonic() + offline_after_s + spread_s + max(60.0, devices / 500)
             while len(delays) < devices and time.monotonic() < deadline:
                 for records in consumer.poll(timeout_ms=500).values():
                     arrived = datetime.now(UTC)
@@ -148,7 +155,13 @@ def offline_delays(env: Mapping[str, str], devices: int, offline_after_s: float)
                             delays.append((arrived - event.occurred_at).total_seconds())
         consumer.close()
     case = f"offline detection, {devices:,} devices, offline_after_s={offline_after_s:g}"
-    linger = os.environ.get("HW_STREAMS_PRODUCER_LINGER_MS", "0")
+    if spread_s:
+        case += f"+0..{spread_s - 1} (deadlines over {spread_s} s)"
+    else:
+        case += " (one deadline for all)"
+    linger = os.environ.get(
+        "HW_STREAMS_PRODUCER_LINGER_MS", str(StreamsSettings().streams_producer_linger_ms)
+    )
     note = f"{len(delays)}/{devices} detected; timer period 1 s, producer linger {linger} ms"
     return [
         Row(case, "p50 delay after deadline", round(median(delays), 3), "s", note),

@@ -49,7 +49,9 @@ def _bench(args: argparse.Namespace) -> int:
         # The stack's endpoints, plus the caller's HW_BENCH_* knobs (sizes of the cases).
         knobs = {k: v for k, v in os.environ.items() if k.startswith("HW_BENCH_")}
         rows = module.run({**knobs, **cfg.env()})
-        path = harness.write(name, rows)
+        # HW_BENCH_TAG keeps a sized run apart: bench/results/streams-100k.json, say.
+        tag = os.environ.get("HW_BENCH_TAG")
+        path = harness.write(f"{name}-{tag}" if tag else name, rows)
         print(harness.table(rows))
         print(f"-> {path}")
     return 0
