@@ -77,7 +77,10 @@ def create_app(
     def caught_up(partition: int) -> bool:
         """Whether the agent has applied every reading of the partition that the consumer's
         last fetch knew of (no fetch yet, or no position yet: not caught up)."""
-        end = app.consumer.highwater(TP(topology.readings, partition))
+        tp = TP(topology.readings, partition)
+        if tp not in app.consumer.assignment():  # revoked since it was indexed
+            return False
+        end = app.consumer.highwater(tp)
         position = progress.next_offset((topology.readings, partition))
         if end is None or position is None:
             return end == 0
@@ -105,7 +108,11 @@ def create_app(
         guard.forget((tp.topic, tp.partition) for tp in gone)
 
     def rebalanced(sender: Any, /, *args: Any, **kwargs: Any) -> None:
-        devices.reindex({tp.partition for tp in app.consumer.assignment()})
+        # The device partitions only: the presence topic (another agent) and faust's own topics
+        # are assigned independently, and their partition numbers say nothing of devices.
+        devices.reindex(
+            {tp.partition for tp in app.consumer.assignment() if tp.topic == topology.readings}
+        )
 
     app.on_partitions_revoked.connect(revoked)
     app.on_rebalance_complete.connect(rebalanced)
