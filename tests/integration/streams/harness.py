@@ -42,6 +42,18 @@ def write_registry(path: Path, devices: Iterable[dict[str, Any]]) -> Path:
     return path
 
 
+def gas_site(
+    directory: Path, devices: int, offline_after_s: float
+) -> tuple[str, list[str], Path]:
+    """An enterprise of `devices` gas detectors in a registry file: (enterprise, ids, file)."""
+    enterprise, ids = rid("E"), [rid("gd-") for _ in range(devices)]
+    registry = write_registry(directory / "registry.yaml", [
+        {"id": d, "enterprise": enterprise, "family": "gas", "offline_after_s": offline_after_s}
+        for d in ids
+    ])
+    return enterprise, ids, registry
+
+
 class Wire:
     """A producer and an events consumer on one test's topics."""
 

@@ -12,7 +12,7 @@ from schemas.events import AlarmEvent, AlarmRaised
 from schemas.families import Family
 from streams.profiles import DeviceSpec
 from tests.integration.streams.fixtures import StartWorker, start_worker, wire  # noqa: F401
-from tests.integration.streams.harness import Wire, rid, unique_events, write_registry
+from tests.integration.streams.harness import Wire, gas_site, rid, unique_events
 from tests.integration.streams.test_worker_crash import burst, expected_events
 
 pytestmark = pytest.mark.integration
@@ -24,11 +24,7 @@ def test_a_second_worker_joining_mid_stream_changes_nothing_in_the_events(
     wire: Wire,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    enterprise, devices = rid("E"), [rid("gd-") for _ in range(40)]
-    registry = write_registry(tmp_path / "registry.yaml", [
-        {"id": d, "enterprise": enterprise, "family": "gas", "offline_after_s": OFFLINE_AFTER_S}
-        for d in devices
-    ])
+    enterprise, devices, registry = gas_site(tmp_path, 40, OFFLINE_AFTER_S)
     specs = [DeviceSpec(d, enterprise, Family.GAS, offline_after_s=OFFLINE_AFTER_S)
              for d in devices]
     plan = burst(devices, enterprise, cycles=1)

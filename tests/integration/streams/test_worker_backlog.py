@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.streams.fixtures import StartWorker, start_worker, wire  # noqa: F401
-from tests.integration.streams.harness import Wire, envelope, rid, write_registry
+from tests.integration.streams.harness import Wire, envelope, gas_site
 
 pytestmark = pytest.mark.integration
 OFFLINE_AFTER_S = 10
@@ -22,11 +22,7 @@ def test_a_backlog_older_than_the_offline_time_raises_no_offline_alarm_while_it_
 ) -> None:
     # 200 s of readings, one a second from 300 devices, all waiting before the worker starts:
     # on the wall clock, most of them look silent for far longer than 10 s.
-    enterprise, devices = rid("E"), [rid("gd-") for _ in range(300)]
-    registry = write_registry(tmp_path / "registry.yaml", [
-        {"id": d, "enterprise": enterprise, "family": "gas", "offline_after_s": OFFLINE_AFTER_S}
-        for d in devices
-    ])
+    enterprise, devices, registry = gas_site(tmp_path, 300, OFFLINE_AFTER_S)
     start = datetime.now(UTC) - timedelta(seconds=200)
     for second in range(200):
         at = start + timedelta(seconds=second)
