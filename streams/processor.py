@@ -91,7 +91,8 @@ class _Work:
 
     changed: dict[bytes, tuple[DeviceState, int]] = field(default_factory=dict)
     sent: list[Awaitable[Any]] = field(default_factory=list)
-    unfinished: set[int] = field(default_factory=set)  # partitions whose sweep hit SWEEP_MAX
+    # Partitions whose sweep hit SWEEP_MAX, with that sweep's clock for the follow-up.
+    unfinished: dict[int, datetime] = field(default_factory=dict)
 
 
 class DeviceProcessor:
@@ -127,8 +128,10 @@ class DeviceProcessor:
             await self._step(work, topic, key, raw, partition, self._route(topic))
         await deliver_then_save(self.table, work.sent, work.changed, positions)
         self._decoded.update((key, new_state) for key, (new_state, _) in work.changed.items())
-        for partition in work.unfinished:
-            self.outbox.sweep(partition, datetime.now(UTC))
+        for partition, now in work.unfinished.items():
+            # On the same clock: behind a backlog it is the watermark, not the wall clock.
+            self._sweeping[partition] = time.time()
+            self.outbox.sweep(partition, now)
 
     async def _step(
         self,
@@ -175,7 +178,7 @@ class DeviceProcessor:
         due = self.schedule.due_in(partition, now.timestamp(), SWEEP_MAX + 1)
         if len(due) > SWEEP_MAX:
             due = due[:SWEEP_MAX]
-            work.unfinished.add(partition)
+            work.unfinished[partition] = now
         for device_id in due:
             # Exactly the tick the device would have had on its own (and what a dead letter
             # shows should its step fail).

@@ -102,6 +102,23 @@ def test_a_sweep_over_the_limit_leaves_the_rest_to_a_follow_up_sweep(monkeypatch
     assert sorted(offline_raised(producer, topology)) == sorted(ids)
 
 
+def test_a_follow_up_sweep_keeps_the_clock_of_the_sweep_it_continues(monkeypatch: Any) -> None:
+    monkeypatch.setattr(processor, "SWEEP_MAX", 2)
+    devices, producer, topology = worker()
+    ids = [rid() for _ in range(5)]
+    asyncio.run(devices.process(
+        [(topology.readings, d.encode(), envelope(d, rid(), 1, 0, {}), 0) for d in ids], {}
+    ))
+    # Behind a backlog the sweep runs on the watermark (t=31), far behind the wall clock.
+    asyncio.run(devices.process([sweep(topology, 0, at(31))], {}))
+    [(_, key, value, partition)] = producer.soon
+    assert (key, partition) == (SWEEP_KEY, 0)
+    follow_up = parse_tick(value)
+    assert isinstance(follow_up, ClockSweep) and follow_up.now == at(31)
+    devices.send_sweeps(lambda partition: True)  # the follow-up is on its way: no second one
+    assert len(producer.soon) == 1
+
+
 def test_a_sweep_that_cannot_be_read_is_dead_lettered() -> None:
     devices, producer, topology = worker()
     asyncio.run(devices.process([(topology.ticks, SWEEP_KEY, b"{", 0)], {}))
