@@ -61,17 +61,18 @@ def _refresher(directory: StaticDirectory, settings: StreamsSettings) -> Callabl
         load, version = registry_loader(url), registry_version(url)
     else:
         return None
-    seen: list[object] = []
+    loaded: object = None  # the version the directory holds; None before the first load
 
     def refresh() -> None:
         # Reloaded only when it changed: reading 100,000 devices every period held the GIL
         # for a fifth of the worker's time.
+        nonlocal loaded
         try:
             current = version()
-            if seen and seen[-1] == current:
+            if loaded is not None and loaded == current:
                 return
             directory.replace(load())
-            seen[:] = [current]
+            loaded = current
         except Exception:
             log.warning("registry not loaded; using family defaults", exc_info=True)
 

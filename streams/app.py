@@ -171,7 +171,8 @@ async def _watch_partitions(
             intakes[tp.topic].start((tp.topic, tp.partition))
     highwaters = await consumer.highwaters(*inputs)
     ends = {(tp.topic, tp.partition): end for tp, end in highwaters.items()}
-    # Not yet processed since assignment: the committed offset is where processing resumes.
+    # Partitions not started yet (recovery still running) have no stored position to hand:
+    # faust's committed offset stands in for the lag until they do.
     committed = getattr(consumer, "_committed_offset", {})
     positions: dict[tuple[str, int], int] = {}
     # Only started partitions can be stalled: elsewhere "not moving" may just
