@@ -104,17 +104,18 @@ def registry_loader(database_url: str) -> Callable[[], list[DeviceSpec]]:
 
 
 def registry_version(database_url: str) -> Callable[[], object]:
-    """The registry's version number: it changes whenever an import changes anything."""
+    """The registry's version number: it changes whenever an import changes anything. Asked
+    every refresh period, so it keeps one connection instead of opening a pool each time."""
+    repository: Any = None
 
     def version() -> object:
         from storage.datastore import Datastore  # type: ignore[import-not-found,unused-ignore]
         from storage.registry import RegistryRepository  # type: ignore[import-not-found,unused-ignore]
 
-        datastore = Datastore(database_url, min_size=1, max_size=1)
-        try:
-            return RegistryRepository(datastore).version()
-        finally:
-            datastore.close()
+        nonlocal repository
+        if repository is None:
+            repository = RegistryRepository(Datastore(database_url, min_size=1, max_size=1))
+        return repository.version()
 
     return version
 

@@ -41,7 +41,10 @@ class StreamsSettings(Endpoints):
     # their outputs are acknowledged by Kafka once per batch instead of once per message.
     streams_batch_max: int = 500
     streams_batch_within_s: float = 0.01
-    streams_registry_refresh_s: float = 30.0
+    # An unchanged registry costs one version query, so it is asked as often as the gateway
+    # asks (an import must reach detection before a leak does: a detector's interlock valve
+    # is known only from the registry).
+    streams_registry_refresh_s: float = 5.0
     # Where the registry comes from: the database (default), a registry YAML file, or nowhere
     # (family defaults only).
     streams_registry: str = "database"  # database | file | none
