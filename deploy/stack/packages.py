@@ -20,6 +20,8 @@ REQUIREMENTS: dict[str, tuple[str, str]] = {
     "mvn": ("/usr/bin/mvn", "maven"),
     "prometheus": ("/usr/bin/prometheus", "prometheus"),
     "promtool": ("/usr/bin/promtool", "prometheus"),
+    # The console's browser tests drive Debian's Chromium (never a browser download).
+    "chromium": ("/usr/bin/chromium", "chromium"),
 }
 
 _updated = False

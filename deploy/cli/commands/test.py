@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from deploy.stack import stack
+from deploy.stack import packages, stack
 from deploy.stack.config import REPO_ROOT, StackConfig
 
 # pytest: 0 passed, 5 collected nothing. Nothing collected is a failure here: CI must never
@@ -41,6 +41,7 @@ def _test(args: argparse.Namespace) -> int:
     began = time.monotonic()
     print("== stack up", flush=True)
     stack.up(cfg)
+    packages.ensure(["chromium"])
     env = {**os.environ, **cfg.env(), "HW_EXTERNAL_STACK": "1", "PYTHONUNBUFFERED": "1"}
     bin_dir = os.path.dirname(sys.executable)
     failures = []
