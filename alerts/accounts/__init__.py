@@ -1,0 +1,1 @@
+"""People's accounts for the console: passwords, login throttling, sessions."""
