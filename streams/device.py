@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from schemas.commands import AlarmCommand
+from schemas.deadlines import Deadlines
 from schemas.events import AlarmEvent, AlarmRaised, SeverityChanged
 from schemas.families import Family, Severity
 from streams.alarms.commands import apply_command
@@ -32,6 +33,9 @@ from streams.rules.oxygen import OxygenState
 from streams.rules.site import SiteInhibition, site_key
 from streams.rules.tamper import FlatlineState
 from streams.rules.threshold import ThresholdState
+
+# DOMAIN section 3's limits, for callers that were not given the configured ones (tests, benches).
+DOMAIN_DEADLINES = Deadlines()
 
 
 class ReadingLike(Protocol):
@@ -183,7 +187,11 @@ def on_command(state: DeviceState, command: AlarmCommand) -> tuple[DeviceState, 
 
 
 def on_clock(
-    state: DeviceState, device_id: str, now: datetime, profile: DeviceProfile
+    state: DeviceState,
+    device_id: str,
+    now: datetime,
+    profile: DeviceProfile,
+    deadlines: Deadlines = DOMAIN_DEADLINES,
 ) -> tuple[DeviceState, Outcome]:
     """A timer tick: offline, interlock deadlines and escalations, all on the wall clock.
 
@@ -216,7 +224,7 @@ def on_clock(
         trigger = Trigger(f"interlock|{device_id}|{due.isoformat()}", due)
         alarms, events = apply_decisions(alarms, ctx, failed, trigger)
         outcome.events += events
-    alarms, escalated = apply_escalations(alarms, ctx, now)
+    alarms, escalated = apply_escalations(alarms, ctx, now, deadlines)
     outcome.events += escalated
     state = state.model_copy(
         update={
@@ -284,13 +292,15 @@ def _with_context(state: DeviceState, ctx: DeviceContext) -> DeviceState:
     )
 
 
-def next_deadline(state: DeviceState, profile: DeviceProfile) -> datetime | None:
+def next_deadline(
+    state: DeviceState, profile: DeviceProfile, deadlines: Deadlines = DOMAIN_DEADLINES
+) -> datetime | None:
     """The earliest moment a clock tick could change this device (for the timer's index)."""
     held = state.offline_held
     candidates = [
         offline.deadline(state.presence, profile.offline),
         None if held is None else held + timedelta(seconds=profile.offline.site_hold_s),
         interlock.next_deadline(state.valve),
-        *(next_escalation(record) for record in state.alarms.alarms),
+        *(next_escalation(record, deadlines) for record in state.alarms.alarms),
     ]
     return min((c for c in candidates if c is not None), default=None)

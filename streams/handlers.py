@@ -13,12 +13,13 @@ from datetime import datetime
 from pydantic import ValidationError
 
 from schemas.commands import parse_command
+from schemas.deadlines import Deadlines
 from schemas.events import AlarmEvent
 from schemas.families import Family
 from streams import device
 from streams.alarms.records import DeviceContext, Trigger
 from streams.codec import decode_reading
-from streams.device import DeviceState, Outcome
+from streams.device import DOMAIN_DEADLINES, DeviceState, Outcome
 from streams.directory import StaticDirectory
 from streams.errors import UndecodableMessage
 from streams.messages import (
@@ -48,8 +49,10 @@ class Emission:
 
 
 class DeviceHandler:
-    def __init__(self, directory: StaticDirectory) -> None:
-        self.directory = directory
+    def __init__(
+        self, directory: StaticDirectory, deadlines: Deadlines = DOMAIN_DEADLINES
+    ) -> None:
+        self.directory, self.deadlines = directory, deadlines
 
     def reading(self, topic: str, state: DeviceState, raw: bytes) -> tuple[DeviceState, Emission]:
         reading = decode_reading(topic, raw)
@@ -81,7 +84,9 @@ class DeviceHandler:
             raise UndecodableMessage(topic, str(exc)) from exc
         if isinstance(tick, ClockTick):
             profile = self.directory.profile(tick.device_id, state.family or Family.GAS)
-            state, outcome = device.on_clock(state, tick.device_id, tick.now, profile)
+            state, outcome = device.on_clock(
+                state, tick.device_id, tick.now, profile, self.deadlines
+            )
             return state, self._emission(state, tick.device_id, outcome)
         if isinstance(tick, ClockSweep):
             raise UndecodableMessage(topic, "a sweep names a partition, not a device")

@@ -17,10 +17,11 @@ from typing import Any, Protocol
 from kafka.partitioner.default import murmur2
 from pydantic import BaseModel
 
+from schemas.deadlines import Deadlines
 from schemas.events import encode_event
 from streams.census import Census
 from streams.codec import dead_letter
-from streams.device import DeviceState, next_deadline
+from streams.device import DOMAIN_DEADLINES, DeviceState, next_deadline
 from streams.directory import StaticDirectory
 from streams.handlers import DeviceHandler, Emission, SiteHandler
 from streams.messages import SWEEP_KEY, ClockSweep, ClockTick, encode, parse_tick
@@ -105,10 +106,11 @@ class DeviceProcessor:
         directory: StaticDirectory,
         metrics: StreamsMetrics,
         outbox: Outbox,
+        deadlines: Deadlines = DOMAIN_DEADLINES,
     ) -> None:
         self.topology, self.table, self.directory = topology, table, directory
-        self.metrics, self.outbox = metrics, outbox
-        self.handler = DeviceHandler(directory)
+        self.metrics, self.outbox, self.deadlines = metrics, outbox, deadlines
+        self.handler = DeviceHandler(directory, deadlines)
         self.schedule = Schedule()
         self.census = Census()
         # Decoded states: the table (and its changelog) stays the truth; this only saves
@@ -213,7 +215,8 @@ class DeviceProcessor:
     def _index(self, device_id: str, partition: int, state: DeviceState) -> None:
         if state.family is None:
             return
-        due = next_deadline(state, self.directory.profile(device_id, state.family))
+        profile = self.directory.profile(device_id, state.family)
+        due = next_deadline(state, profile, self.deadlines)
         self.schedule.set(device_id, partition, None if due is None else due.timestamp())
         self.census.record(device_id, partition, state)
 

@@ -34,6 +34,7 @@ from schemas.families import Family, Severity
 AlarmState = Literal["open", "acknowledged", "dispatched", "resolved", "closed"]
 EscalationStep = Literal["township", "county", "city"]
 OFFLINE = "offline"
+_STEPS: tuple[EscalationStep, ...] = ("township", "county", "city")
 
 
 class AlarmView(BaseModel):
@@ -133,7 +134,9 @@ def _changes(view: AlarmView, event: AlarmEvent) -> dict[str, object]:
         case Suppressed():
             return {"suppressed": True}
         case Escalated():
-            return {"escalation_level": event.level}
+            # The highest level reached stays, whatever order the reminders come in.
+            higher = _STEPS.index(event.level) > _STEPS.index(view.escalation_level)
+            return {"escalation_level": event.level} if higher else {}
         case AlarmRaised() | CommandRejected():
             return {}
 

@@ -1,6 +1,8 @@
 """Overdue alarms escalate (DOMAIN section 3): township → county → city.
 
-Deadlines count from the raise, per current severity. The escalation's trigger is the alarm and
+Deadlines count from the raise, per current severity, and come from `schemas.deadlines` (settings
+the entrypoint reads; the alerts service counts down to the same values). A missed acknowledgement
+goes to the county, a missed resolution to the city. The escalation's trigger is the alarm and
 the missed deadline, not the timer tick that noticed it, so its event id and `occurred_at`
 (the deadline itself) are the same whichever tick, worker or replay applies it.
 """
@@ -9,17 +11,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from schemas.deadlines import Deadlines
 from schemas.events import AlarmEvent, Escalated, EscalationLevel, EscalationReason
 from streams.alarms.emit import build
-from streams.alarms.policy import DEADLINES
 from streams.alarms.records import AlarmRecord, DeviceAlarms, DeviceContext, Trigger
 
 _UNRESOLVED = frozenset({"open", "acknowledged", "dispatched"})
+LEVELS: dict[EscalationReason, EscalationLevel] = {
+    "ack_overdue": "county",
+    "resolve_overdue": "city",
+}
 
 
-def overdue(record: AlarmRecord, now: datetime) -> list[tuple[EscalationReason, datetime]]:
+def overdue(
+    record: AlarmRecord, now: datetime, deadlines: Deadlines
+) -> list[tuple[EscalationReason, datetime]]:
     """The deadlines `record` has missed by `now` and not yet escalated, earliest first."""
-    limits = DEADLINES.get(record.severity)
+    limits = deadlines.for_severity(record.severity)
     if limits is None or record.suppressed or not record.is_open:
         return []
     ack_within, resolve_within = limits
@@ -37,9 +45,9 @@ def overdue(record: AlarmRecord, now: datetime) -> list[tuple[EscalationReason, 
     return missed
 
 
-def next_escalation(record: AlarmRecord) -> datetime | None:
+def next_escalation(record: AlarmRecord, deadlines: Deadlines) -> datetime | None:
     """When `record` will next miss a deadline, if it can."""
-    limits = DEADLINES.get(record.severity)
+    limits = deadlines.for_severity(record.severity)
     if limits is None or record.suppressed or not record.is_open:
         return None
     ack_within, resolve_within = limits
@@ -50,18 +58,18 @@ def next_escalation(record: AlarmRecord) -> datetime | None:
     return None
 
 
-def has_overdue(state: DeviceAlarms, now: datetime) -> bool:
-    return any(overdue(record, now) for record in state.alarms)
+def has_overdue(state: DeviceAlarms, now: datetime, deadlines: Deadlines) -> bool:
+    return any(overdue(record, now, deadlines) for record in state.alarms)
 
 
 def apply_escalations(
-    state: DeviceAlarms, ctx: DeviceContext, now: datetime
+    state: DeviceAlarms, ctx: DeviceContext, now: datetime, deadlines: Deadlines
 ) -> tuple[DeviceAlarms, list[AlarmEvent]]:
     events: list[AlarmEvent] = []
     for record in state.alarms:
         current = record
-        for reason, deadline in overdue(record, now):
-            level: EscalationLevel = "city" if current.escalations else "county"
+        for reason, deadline in overdue(record, now, deadlines):
+            level = LEVELS[reason]
             current = current.model_copy(
                 update={"seq": current.seq + 1, "escalations": (*current.escalations, reason)}
             )

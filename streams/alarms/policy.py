@@ -1,11 +1,8 @@
-"""Who may do what, and the time limits per severity (DOMAIN section 3)."""
+"""Who may do what (DOMAIN section 3); the time limits are settings, `schemas.deadlines`."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from schemas.commands import CommandKind, Role
-from schemas.families import Severity
 
 ALLOWED_ROLES: dict[CommandKind, frozenset[Role]] = {
     "acknowledge": frozenset({"monitor", "enterprise", "admin"}),
@@ -15,14 +12,6 @@ ALLOWED_ROLES: dict[CommandKind, frozenset[Role]] = {
     "supervise": frozenset({"regulator", "admin"}),
     "declare_maintenance": frozenset({"enterprise", "admin"}),
 }
-
-# (acknowledge within, resolve within); blue alarms are informational and never escalate.
-DEADLINES: dict[Severity, tuple[timedelta, timedelta]] = {
-    Severity.RED: (timedelta(minutes=5), timedelta(hours=2)),
-    Severity.ORANGE: (timedelta(minutes=15), timedelta(hours=24)),
-    Severity.YELLOW: (timedelta(hours=1), timedelta(hours=72)),
-}
-
 
 def in_scope(role: Role, scope: str, enterprise_id: str, division: str) -> bool:
     """DESIGN section 7: enterprises act on their own devices, officials within their prefix."""

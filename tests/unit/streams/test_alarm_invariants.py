@@ -9,6 +9,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+from schemas.deadlines import Deadlines
 from schemas.events import AlarmEvent, Closed, CommandRejected
 from schemas.families import Severity
 from streams.alarms.commands import apply_command
@@ -76,7 +77,9 @@ class OneDevice(RuleBasedStateMachine):
 
     @rule(step=st.floats(0, 3 * 3600))
     def tick(self, step):
-        self.state, new = apply_escalations(self.state, self.ctx, self._now(step))
+        self.state, new = apply_escalations(
+            self.state, self.ctx, self._now(step), Deadlines()
+        )
         self.events.extend(new)
 
     @invariant()
