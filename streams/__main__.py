@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from faust import Worker
 from prometheus_client import CollectorRegistry
 
+from schemas.deadlines import Deadlines
 from streams.app import create_app
 from streams.directory import (
     StaticDirectory,
@@ -47,7 +48,7 @@ def run_worker(settings: StreamsSettings, instance: int, loglevel: str) -> int:
     if refresh is not None:
         refresh()
     metrics = StreamsMetrics(CollectorRegistry())
-    app = create_app(settings, instance, directory, metrics, refresh)
+    app = create_app(settings, instance, directory, metrics, refresh, Deadlines.from_env())
     Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()
     return 0
 

@@ -19,6 +19,7 @@ import faust
 from faust.types import TP
 from prometheus_client import generate_latest
 
+from schemas.deadlines import Deadlines
 from streams.directory import StaticDirectory
 from streams.intake import Intake
 from streams.lag import Progress, StallGuard, lag_by_topic
@@ -39,13 +40,16 @@ def create_app(
     directory: StaticDirectory,
     metrics: StreamsMetrics,
     refresh_registry: Callable[[], None] | None = None,
+    deadlines: Deadlines | None = None,
 ) -> faust.App:
     topology = Topology.of(settings)
     app = _faust_app(settings, topology, instance)
     topics = _Topics(app, topology)
     outbox = Outbox(topology, topics.send, metrics, topics.send_soon)
     device_table, site_table = (_table(app, name, topology) for name in TABLES)
-    devices = DeviceProcessor(topology, device_table, directory, metrics, outbox)
+    devices = DeviceProcessor(
+        topology, device_table, directory, metrics, outbox, deadlines or Deadlines()
+    )
     sites = SiteProcessor(site_table, directory, outbox)
     progress, guard = Progress(), StallGuard(settings.streams_stall_after_s)
     # One Progress serves both agents: it is keyed by topic, and their topics differ.
