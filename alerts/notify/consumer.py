@@ -1,6 +1,10 @@
 """The notifications consumer: its own consumer group on the event topic, so a restart picks
-up where it left off (offsets are committed only after an event's notifications went out or
-were dead-lettered) and several alerts processes share the work instead of repeating it."""
+up where it left off and several alerts processes share the work instead of repeating it.
+
+Offsets are committed only after an event's notifications are in the outbox (PostgreSQL); a
+redelivered event finds its keys there and adds nothing. The ticker beside it sends the outbox,
+the reminders and the flapping summaries.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,12 @@ import json
 import logging
 import threading
 
+import psycopg
 from kafka import KafkaConsumer
 
 from alerts.notify.dispatcher import Dispatcher
+from alerts.notify.ticker import Ticker
+from storage.errors import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -22,22 +29,33 @@ class NotificationConsumer:
         topic: str,
         group_id: str,
         dispatcher: Dispatcher,
+        ticker: Ticker | None = None,
         *,
         from_beginning: bool = False,
+        retry_s: float = 1.0,
     ) -> None:
         # A new group starts at the end: notifying the whole history again helps nobody.
         self._reset = "earliest" if from_beginning else "latest"
         self._bootstrap, self._topic, self._group = bootstrap, topic, group_id
-        self._dispatcher = dispatcher
+        self._dispatcher, self._ticker, self._retry_s = dispatcher, ticker, retry_s
         self._stop = threading.Event()
+        self._joined = threading.Event()
         self._thread = threading.Thread(target=self._run, name="notifications", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
+        if self._ticker is not None:
+            self._ticker.start()
+
+    def wait_joined(self, timeout: float) -> bool:
+        """True once the group has its partitions (a new group reads only what comes after)."""
+        return self._joined.wait(timeout)
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
         self._thread.join(timeout)
+        if self._ticker is not None:
+            self._ticker.stop(timeout)
 
     def _run(self) -> None:
         consumer = KafkaConsumer(
@@ -51,17 +69,32 @@ class NotificationConsumer:
         try:
             while not self._stop.is_set():
                 batch = consumer.poll(timeout_ms=200)
-                for records in batch.values():
-                    for record in records:
-                        self._handle(record.value)
-                if batch:
+                if consumer.assignment():
+                    if not self._joined.is_set():
+                        # Resolve the start position now, so "after joined" really means it.
+                        for partition in consumer.assignment():
+                            consumer.position(partition)
+                    self._joined.set()
+                handled = all(
+                    self._handle(record.value) for records in batch.values() for record in records
+                )
+                if batch and handled:
                     consumer.commit()
         finally:
             consumer.close()
 
-    def _handle(self, value: bytes) -> None:
-        try:
-            self._dispatcher.handle(json.loads(value))
-        except (ValueError, KeyError) as exc:
-            # A malformed event is the stream worker's bug; it must not stop notifications.
-            log.error("event not notifiable: %s", exc)
+    def _handle(self, value: bytes) -> bool:
+        """False only when stopping before the event could be stored (it is not committed)."""
+        while not self._stop.is_set():
+            try:
+                self._dispatcher.handle(json.loads(value))
+                return True
+            except (ValueError, KeyError) as exc:
+                # A malformed event is the stream worker's bug; it must not stop notifications.
+                log.error("event not notifiable: %s", exc)
+                return True
+            except (StorageError, psycopg.Error) as exc:
+                # The database is away: keep the event (offset not committed) and try again.
+                log.warning("notification not stored yet, retrying: %s", exc)
+                self._stop.wait(self._retry_s)
+        return False

@@ -1,23 +1,19 @@
-"""Dead-letter adapters: where a notification goes after its last failed attempt."""
+"""The dead letters an admin sees and retries (the console's admin page calls these)."""
 
 from __future__ import annotations
 
-import logging
-
-from alerts.notify.port import Notification
-
-log = logging.getLogger(__name__)
+from storage import notifications as db
+from storage.datastore import Datastore
+from storage.notifications import DeadLetterRow
 
 
-class LoggedDeadLetters:
-    """Keeps the last `keep` dead letters for inspection and logs each one as an error, so an
-    operator alert on the `failed` notifications metric has something to point at."""
+def list_dead_letters(store: Datastore, limit: int = 100, offset: int = 0) -> list[DeadLetterRow]:
+    """Newest first. The payload holds the message and the contact's id, never its secrets."""
+    return store.run(lambda conn: db.dead_letters(conn, limit, offset))
 
-    def __init__(self, keep: int = 1000) -> None:
-        self._keep = keep
-        self.letters: list[tuple[Notification, str]] = []
 
-    def put(self, notification: Notification, reason: str) -> None:
-        log.error("notification %s dead-lettered: %s", notification.idempotency_key, reason)
-        self.letters.append((notification, reason))
-        del self.letters[: -self._keep]
+def retry(store: Datastore, letter_id: int) -> bool:
+    """Give a dead letter a fresh round of attempts: its outbox row is pending again (a running
+    notifications process sends it within a tick) and the letter is gone. False when no letter
+    has that id (already retried, or never existed)."""
+    return store.run(lambda conn: db.revive(conn, letter_id))

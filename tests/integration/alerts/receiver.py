@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from alerts.notify.webhook import IDEMPOTENCY_HEADER, SIGNATURE_HEADER
+from alerts.notify.channels.webhook import IDEMPOTENCY_HEADER, SIGNATURE_HEADER
 
 
 @dataclass

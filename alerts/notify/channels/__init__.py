@@ -1,0 +1,1 @@
+"""The adapters of the `Channel` port, one module per service, and the table naming them."""
