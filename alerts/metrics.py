@@ -41,7 +41,7 @@ class AlertsMetrics:
         )
         self.notifications = Counter(
             "hazardwatch_alerts_notifications_total",
-            "Outbound notifications",
-            ["outcome"],
+            "Outbound notifications: sent, retried, failed (dead-lettered), held (flapping)",
+            ["channel", "outcome"],
             registry=registry,
         )
