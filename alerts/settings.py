@@ -16,8 +16,24 @@ class AlertsSettings(Endpoints):
     # Events a live-feed client may fall behind by before it is dropped (it can resume with
     # Last-Event-ID); a stalled client must never stall the others.
     sse_queue_size: int = 1000
-    # Outbound notifications (routing + escalation) go to this webhook; empty: none are sent.
+    # A machine webhook told of every notification, besides the contacts of notify_contacts.
     notify_webhook_url: str = ""
     notify_webhook_secret: SecretStr = SecretStr("")
-    notify_attempts: int = 5
+    notify_attempts: int = 0  # 0: each channel's own (alerts/notify/config.py)
     notify_group_id: str = "hw-alerts-notify"
+    # Issue 18 (alerts/notify/wiring.py says what each does).
+    console_url: str = ""  # links in messages; empty: api_url
+    notify_contacts: str = ""  # the contacts YAML
+    notify_log: bool = False  # every audience also gets the log channel (development, demo)
+    notify_sms_url: str = ""
+    notify_sms_token: SecretStr = SecretStr("")
+    notify_sms_template: str = ""
+    notify_sms_sign_name: str = ""
+    notify_remind_red_s: float = 300.0  # 0: no reminders
+    notify_remind_orange_s: float = 900.0
+    notify_remind_yellow_s: float = 3600.0
+    notify_remind_blue_s: float = 0.0
+    notify_flap_window_s: float = 600.0
+    notify_flap_limit: int = 3
+    notify_backoff_s: float = 0.0  # 0: each channel's own first backoff
+    notify_tick_s: float = 1.0
