@@ -8,11 +8,7 @@ from alerts.commands import KafkaCommandBus
 from alerts.feed.hub import Hub
 from alerts.metrics import AlertsMetrics
 from alerts.notify.consumer import NotificationConsumer
-from alerts.notify.dead_letters import LoggedDeadLetters
-from alerts.notify.dispatcher import Dispatcher
-from alerts.notify.industries import RegistryIndustries
-from alerts.notify.webhook import WebhookNotifier
-from alerts.routing import load_table
+from alerts.notify.wiring import build_notifications
 from alerts.services import Services
 from alerts.settings import AlertsSettings
 from storage.datastore import Datastore
@@ -44,16 +40,4 @@ def build(settings: AlertsSettings) -> Services:
 def _notifications(
     settings: AlertsSettings, store: Datastore, metrics: AlertsMetrics
 ) -> NotificationConsumer | None:
-    if not settings.notify_webhook_url:
-        return None
-    notifier = WebhookNotifier(
-        settings.notify_webhook_url,
-        settings.notify_webhook_secret.get_secret_value(),
-        LoggedDeadLetters(),
-        metrics,
-        attempts=settings.notify_attempts,
-    )
-    dispatcher = Dispatcher(load_table(), RegistryIndustries(store), notifier)
-    return NotificationConsumer(
-        settings.kafka_bootstrap, settings.topics.alarm_events, settings.notify_group_id, dispatcher
-    )
+    return build_notifications(settings, store, metrics)
