@@ -63,6 +63,9 @@ class AlarmRaised(EventEnvelope):
     # Set when the alarm starts inside a maintenance window: a Suppressed event follows and
     # routers must not notify, but a router that sees only this event can already tell.
     suppressed_window: str | None = None
+    # The alarm closed while this condition still held (after a device fault or maintenance):
+    # this occurrence continues it, so the hazard stays on screen.
+    follows_alarm_id: str | None = None
 
 
 class SeverityChanged(EventEnvelope):

@@ -19,7 +19,7 @@ from schemas.deadlines import Deadlines
 from schemas.events import AlarmEvent, AlarmRaised, SeverityChanged
 from schemas.families import Family, Severity
 from streams.alarms.commands import apply_command
-from streams.alarms.detections import apply_decisions
+from streams.alarms.detections import apply_decisions, apply_follow_ups
 from streams.alarms.escalation import apply_escalations, next_escalation
 from streams.alarms.ids import reading_trigger
 from streams.alarms.records import DeviceAlarms, DeviceContext, Trigger
@@ -123,7 +123,10 @@ def on_reading(
     trigger = Trigger(
         reading_trigger(reading.device_id, reading.seq or 0), reading.ts, reading.received_at
     )
-    alarms, events = apply_decisions(state.alarms, ctx, [*back, *decisions], trigger)
+    found = [*back, *decisions]
+    alarms, follow_ups = apply_follow_ups(state.alarms, ctx, found, trigger)
+    alarms, events = apply_decisions(alarms, ctx, found, trigger)
+    events = [*follow_ups, *events]
     outcome.events += events
     if profile.interlock_valve is not None and _gas_turned_red(events):
         outcome.interlock_demand = profile.interlock_valve

@@ -61,6 +61,7 @@ class AlarmView(BaseModel):
     closed_at: datetime | None = None
     cause: Cause | None = None
     assignee: str | None = None
+    follows_alarm_id: str | None = None
     last_seq: int
     updated_at: datetime
 
@@ -107,6 +108,7 @@ def _started(event: AlarmRaised) -> AlarmView:
         condition=event.condition,
         severity=event.severity,
         suppressed=event.suppressed_window is not None,
+        follows_alarm_id=event.follows_alarm_id,
         raised_at=event.occurred_at,
         last_seq=event.seq,
         updated_at=event.occurred_at,

@@ -3,6 +3,10 @@
 open → acknowledged → dispatched → resolved(trigger) → closed, in that order only; supervise at
 any time before closing; a maintenance window is recorded on the device. A command already
 applied (same command_id, redelivered) yields nothing, so it cannot turn into a rejection.
+
+An alarm whose condition is still present cannot be closed (the hazard would vanish from every
+screen while the gas is still there), unless it was resolved as a device fault or maintenance:
+then the close stands and the device's next reading raises a follow-up occurrence.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from schemas.commands import AlarmCommand, CommandKind
 from schemas.events import (
     Acknowledged,
     AlarmEvent,
+    Cause,
     Closed,
     CommandRejected,
     Dispatched,
@@ -28,6 +33,7 @@ from streams.alarms.records import (
     Trigger,
 )
 from streams.projections import AlarmState
+from streams.rules.decisions import LASTING_CONDITIONS
 
 # The state a command needs, and the state it leads to.
 TRANSITIONS: dict[CommandKind, tuple[AlarmState, AlarmState]] = {
@@ -37,6 +43,9 @@ TRANSITIONS: dict[CommandKind, tuple[AlarmState, AlarmState]] = {
     "close": ("resolved", "closed"),
 }
 UNKNOWN_CONDITION = "unknown"
+# Causes after which an alarm may be closed while its condition is still present: the reading
+# is not trusted (device fault) or expected (maintenance), yet it must not vanish unseen.
+CLOSE_WHILE_PRESENT: frozenset[Cause] = frozenset({"device_fault", "maintenance"})
 
 
 def apply_command(
@@ -71,7 +80,14 @@ def _refusal(record: AlarmRecord, ctx: DeviceContext, command: AlarmCommand) -> 
         return f"wrong_state: {command.kind} needs {needed}, alarm is {record.state}"
     if command.kind == "resolve" and command.cause is None:
         return "cause_required"
+    if command.kind == "close" and present(record) and record.cause not in CLOSE_WHILE_PRESENT:
+        return "condition_active"
     return None
+
+
+def present(record: AlarmRecord) -> bool:
+    """Whether the alarm's condition still holds, as far as its rule has said."""
+    return record.condition in LASTING_CONDITIONS and not record.cleared
 
 
 def _accept(
@@ -89,6 +105,10 @@ def _accept(
         changes["supervised"] = True
     else:
         changes["state"] = TRANSITIONS[command.kind][1]
+    if command.kind == "resolve":
+        changes["cause"] = command.cause
+    if command.kind == "close":
+        changes["follow_up"] = present(record)
     updated = record.model_copy(update=changes)
     common = {"actor": command.actor.subject, "command_id": command.command_id}
     event: AlarmEvent

@@ -1,7 +1,9 @@
 """Detections into lifecycle events: raise, change severity, clear.
 
 One open alarm per device and condition: a detection while one is open changes its severity
-(or does nothing); only after it is closed does a new detection start a new alarm.
+(or does nothing); only after it is closed does a new detection start a new alarm. An alarm
+closed while its condition still held is followed by a new occurrence on the device's next
+reading (`apply_follow_ups`), since its rule, having reported the edge already, will not.
 """
 
 from __future__ import annotations
@@ -69,12 +71,32 @@ def apply_decision(
     return state.replace(record), [event]
 
 
+def apply_follow_ups(
+    state: DeviceAlarms, ctx: DeviceContext, decisions: list[Decision], trigger: Trigger
+) -> tuple[DeviceAlarms, list[AlarmEvent]]:
+    """On a reading: raise the next occurrence of each condition closed while it still held,
+    unless this reading clears it (or an alarm for it is open again already)."""
+    events: list[AlarmEvent] = []
+    clearing = {d.condition for d in decisions if isinstance(d, Cleared)}
+    for closed in state.awaiting_follow_up():
+        state = state.replace(closed.model_copy(update={"follow_up": False}))
+        if closed.condition in clearing or state.open_alarm(closed.condition) is not None:
+            continue
+        detection = Detected(
+            closed.condition, closed.severity, message=f"still present after {closed.alarm_id}"
+        )
+        state, new = _raise(state, ctx, detection, trigger, None, follows=closed.alarm_id)
+        events += new
+    return state, events
+
+
 def _raise(
     state: DeviceAlarms,
     ctx: DeviceContext,
     decision: Detected,
     trigger: Trigger,
     inhibition: Inhibition | None,
+    follows: str | None = None,
 ) -> tuple[DeviceAlarms, list[AlarmEvent]]:
     window = inhibition or state.window_at(trigger.at)
     record = AlarmRecord(
@@ -95,6 +117,7 @@ def _raise(
         message=decision.message,
         source_received_at=trigger.received_at,
         suppressed_window=None if window is None else window.window_id,
+        follows_alarm_id=follows,
     )
     if window is None:
         return state.replace(record), [raised]

@@ -9,7 +9,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from schemas.commands import MaintenanceWindow
-from schemas.events import EscalationReason
+from schemas.events import Cause, EscalationReason
 from schemas.families import Family, Severity
 from streams.projections import AlarmState
 
@@ -52,6 +52,10 @@ class AlarmRecord(BaseModel):
     suppressed: bool = False
     escalations: tuple[EscalationReason, ...] = ()
     command_ids: tuple[str, ...] = ()
+    cause: Cause | None = None
+    # Closed while its condition still held (allowed after a device fault or maintenance):
+    # the device's next reading raises the follow-up occurrence, unless it clears the condition.
+    follow_up: bool = False
 
     @property
     def is_open(self) -> bool:
@@ -66,6 +70,9 @@ class DeviceAlarms(BaseModel):
 
     def open_alarm(self, condition: str) -> AlarmRecord | None:
         return next((a for a in self.alarms if a.is_open and a.condition == condition), None)
+
+    def awaiting_follow_up(self) -> list[AlarmRecord]:
+        return [a for a in self.alarms if a.follow_up]
 
     def find(self, alarm_id: str) -> AlarmRecord | None:
         return next((a for a in self.alarms if a.alarm_id == alarm_id), None)

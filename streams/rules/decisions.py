@@ -37,6 +37,14 @@ class Cleared:
 
 Decision = Detected | Cleared
 
+# Conditions whose rule says when they have gone away (a `Cleared` follows the `Detected`).
+# Every other condition is a momentary event (trapped, fire alarm, a fault report): nothing
+# ever says it stopped, so it never counts as still present.
+LASTING_CONDITIONS = frozenset({
+    "gas_level", "oxygen", "residual_current", "cable_temperature", "valve_fault",
+    "interlock_failure", "offline", "site_offline", "tamper_flatline",
+})  # fmt: skip
+
 
 def seconds_between(earlier: datetime, later: datetime) -> float:
     return (later - earlier).total_seconds()

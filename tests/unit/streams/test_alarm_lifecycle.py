@@ -86,20 +86,27 @@ def test_a_cleared_condition_leaves_the_alarm_open():
     assert apply_decision(state, ctx, Cleared("gas_level"), trigger(41))[1] == []
 
 
+def gone(ctx: DeviceContext, state: DeviceAlarms) -> DeviceAlarms:
+    """The leak is over: its condition clears (a closing may follow)."""
+    return apply_decision(state, ctx, Cleared("gas_level", 3.0), trigger(40))[0]
+
+
 def test_the_full_lifecycle_runs_in_order_with_gap_free_seq():
     ctx = context()
     state, first = raised(ctx)
+    state = gone(ctx, state)
     state, events = handled(
         ctx, state, first.alarm_id, "acknowledge", "dispatch", "resolve", "close"
     )
     assert [type(e) for e in events] == [Acknowledged, Dispatched, Resolved, Closed]
-    assert [e.seq for e in events] == [2, 3, 4, 5]
+    assert [e.seq for e in events] == [3, 4, 5, 6]
     assert state.open_alarm("gas_level") is None
 
 
 def test_a_new_occurrence_after_close_is_a_new_alarm():
     ctx = context()
     state, first = raised(ctx)
+    state = gone(ctx, state)
     state, _ = handled(ctx, state, first.alarm_id, "acknowledge", "dispatch", "resolve", "close")
     _, events = apply_decision(state, ctx, GAS_L1, trigger(600))
     assert isinstance(events[0], AlarmRaised)
@@ -120,7 +127,7 @@ def test_a_new_occurrence_after_close_is_a_new_alarm():
 )
 def test_a_command_in_the_wrong_state_is_rejected_on_the_alarm(done, kind):
     ctx = context()
-    state, first = raised(ctx)
+    state, first = raised(ctx, Detected("trapped", Severity.RED))
     state, before = handled(ctx, state, first.alarm_id, *done)
     _, events = handled(ctx, state, first.alarm_id, kind)
     assert len(events) == 1 and isinstance(events[0], CommandRejected)

@@ -73,6 +73,7 @@ def test_a_suppressed_alarm_is_shown_as_suppressed():
                     "message",
                     "source_received_at",
                     "suppressed_window",
+                    "follows_alarm_id",
                 }
             ),
             "seq": 2,
