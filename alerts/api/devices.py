@@ -1,4 +1,5 @@
-"""Devices: status in scope, and a device's readings raw or bucketed."""
+"""Devices: status in scope, one device with its readings (raw or bucketed), and what its
+trend page draws beside them: thresholds, alarms and online/offline history."""
 
 from __future__ import annotations
 
@@ -6,13 +7,22 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
 from alerts.api.deps import ScopeDep, ServicesDep
+from alerts.auth.scope import Scope
 from alerts.errors import NotFound
-from storage import devices, queries
+from alerts.services import Services
+from storage import devices, queries, trend
 
 router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
+
+BucketParam = Literal["auto", "raw", "1m", "1h", "1d"]
+
+# Occupational exposure limits of DOMAIN section 2 as streams/profiles.py applies them
+# (alerts/ may not import streams/); a toxic detector's level 1 is 1x, level 2 2x.
+_EXPOSURE_LIMITS = {"H2S": 10.0, "CO": 20.0, "NH3": 20.0, "CL2": 1.0}
 
 
 class DeviceOut(BaseModel):
@@ -29,6 +39,23 @@ class Readings(BaseModel):
     device_id: str
     bucket: str  # raw | 1m | 1h | 1d
     items: list[dict[str, Any]]
+
+
+class ThresholdLine(BaseModel):
+    signal: str  # the payload field the line belongs to (concentration, temperature_c, ...)
+    severity: str
+    value: float
+    source: Literal["device", "default"]
+
+
+class Trend(BaseModel):
+    device: trend.DeviceInfo
+    start: datetime
+    end: datetime
+    thresholds: list[ThresholdLine]
+    readings: Readings
+    alarms: list[trend.AlarmMark]
+    offline: list[trend.OfflineEpisode]
 
 
 @router.get("", response_model=list[DeviceOut], summary="registered devices in scope")
@@ -48,29 +75,29 @@ def list_devices(
     ]
 
 
-@router.get(
-    "/{device_id}/readings",
-    response_model=Readings,
-    summary="raw readings, or min/avg/max/count per bucket",
-)
-def readings(
-    device_id: str,
-    scope: ScopeDep,
-    svc: ServicesDep,
-    start: Annotated[datetime | None, Query(alias="from")] = None,
-    to: datetime | None = None,
-    bucket: Literal["raw", "1m", "1h", "1d"] | None = None,
-) -> Readings:
-    visible = [
-        d
-        for d in devices.device_statuses(svc.store, scope.division_prefix, scope.family_names)
-        if d.device_id == device_id
-    ]
-    if not visible or (scope.enterprise_id and visible[0].enterprise_id != scope.enterprise_id):
+def _device(svc: Services, scope: Scope, device_id: str) -> trend.DeviceInfo:
+    found = trend.device_in_scope(
+        svc.store, device_id, scope.division_prefix, scope.family_names, scope.enterprise_id
+    )
+    if found is None:
         raise NotFound(f"no device {device_id} in your scope")
-    end = to or datetime.now(UTC)
-    begin = start or end - timedelta(hours=1)
-    chosen = bucket or queries.pick_bucket(begin, end) or "raw"
+    return found
+
+
+def _range(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+    until = end or datetime.now(UTC)
+    begin = start or until - timedelta(hours=1)
+    if until <= begin:
+        raise RequestValidationError(
+            [{"loc": ("query", "to"), "msg": "`to` must be after `from`", "type": "value_error"}]
+        )
+    return begin, until
+
+
+def _readings(
+    svc: Services, device_id: str, begin: datetime, end: datetime, bucket: BucketParam
+) -> Readings:
+    chosen = (queries.pick_bucket(begin, end) or "raw") if bucket == "auto" else bucket
     if chosen == "raw":
         raw = queries.raw_readings(svc.store, device_id, begin, end)
         return Readings(device_id=device_id, bucket="raw", items=[vars(r) for r in raw])
@@ -87,3 +114,73 @@ def readings(
             for r in rows
         ],
     )
+
+
+@router.get(
+    "/{device_id}/readings",
+    response_model=Readings,
+    summary="raw readings, or min/avg/max/count per bucket (auto: by the range's length)",
+)
+def readings(
+    device_id: str,
+    scope: ScopeDep,
+    svc: ServicesDep,
+    start: Annotated[datetime | None, Query(alias="from")] = None,
+    to: datetime | None = None,
+    bucket: BucketParam = "auto",
+) -> Readings:
+    _device(svc, scope, device_id)
+    begin, end = _range(start, to)
+    return _readings(svc, device_id, begin, end, bucket)
+
+
+@router.get(
+    "/{device_id}/trend",
+    response_model=Trend,
+    summary="the device, its thresholds, readings, alarms and offline episodes over a range",
+)
+def device_trend(
+    device_id: str,
+    scope: ScopeDep,
+    svc: ServicesDep,
+    start: Annotated[datetime | None, Query(alias="from")] = None,
+    to: datetime | None = None,
+    bucket: BucketParam = "auto",
+) -> Trend:
+    device = _device(svc, scope, device_id)
+    begin, end = _range(start, to)
+    return Trend(
+        device=device,
+        start=begin,
+        end=end,
+        thresholds=threshold_lines(device),
+        readings=_readings(svc, device_id, begin, end, bucket),
+        alarms=trend.device_alarms(svc.store, device_id, begin, end),
+        offline=trend.offline_episodes(svc.store, device_id, begin, end),
+    )
+
+
+def threshold_lines(device: trend.DeviceInfo) -> list[ThresholdLine]:
+    """The levels a chart of this device draws: its overrides, else the family defaults."""
+    over = device.thresholds
+    defaults: list[tuple[str, str, str, float]] = []  # (override key, signal, severity, value)
+    if device.family == "gas" and device.type == "oxygen":
+        defaults = [("low", "concentration", "orange", 19.5),
+                    ("high", "concentration", "orange", 23.5)]  # fmt: skip
+    elif device.family == "gas":
+        sub = (device.substance or "").upper()
+        level1 = _EXPOSURE_LIMITS.get(sub, 10.0) if device.type == "toxic" else 25.0
+        defaults = [("level1", "concentration", "orange", level1),
+                    ("level2", "concentration", "red", 2 * level1)]  # fmt: skip
+    elif device.family == "fire":
+        defaults = [("residual_current_ma", "residual_current_ma", "orange", 300.0),
+                    ("temperature_c", "temperature_c", "orange", 70.0)]  # fmt: skip
+    return [
+        ThresholdLine(
+            signal=signal,
+            severity=severity,
+            value=over.get(key, value),
+            source="device" if key in over else "default",
+        )
+        for key, signal, severity, value in defaults
+    ]
