@@ -8,7 +8,17 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 from starlette.routing import Match
 
-from alerts.api import alarms, devices, errors, health, maintenance, reports, stream
+from alerts.api import (
+    alarms,
+    devices,
+    errors,
+    health,
+    maintenance,
+    overview,
+    reports,
+    stream,
+    uptime,
+)
 from alerts.services import Services
 
 
@@ -21,7 +31,7 @@ def create_app(services: Services) -> FastAPI:
         "(`./run token`).",
     )
     app.state.services = services
-    routers = (alarms, maintenance, stream, devices, reports, health)
+    routers = (alarms, maintenance, stream, devices, reports, overview, uptime, health)
     for router in (module.router for module in routers):
         app.include_router(router)
     errors.install(app)
