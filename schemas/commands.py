@@ -17,7 +17,13 @@ from schemas.events import Cause, UtcDatetime
 
 Role = Literal["enterprise", "monitor", "regulator", "admin"]
 CommandKind = Literal[
-    "acknowledge", "dispatch", "resolve", "close", "supervise", "declare_maintenance"
+    "acknowledge",
+    "dispatch",
+    "resolve",
+    "close",
+    "supervise",
+    "lift_supervision",
+    "declare_maintenance",
 ]
 
 MAX_MAINTENANCE_WINDOW = timedelta(hours=72)
@@ -66,6 +72,8 @@ class AlarmCommand(BaseModel):
     cause: Cause | None = None
     assignee: str | None = Field(default=None, max_length=128)
     window: MaintenanceWindow | None = None
+    # supervise only: when the supervised alarm must be dealt with (挂牌督办 with a deadline).
+    due_at: UtcDatetime | None = None
     issued_at: UtcDatetime
 
     @model_validator(mode="after")
@@ -75,6 +83,8 @@ class AlarmCommand(BaseModel):
                 raise ValueError("declare_maintenance needs a window")
         elif self.alarm_id is None:
             raise ValueError(f"{self.kind} needs an alarm_id")
+        if self.due_at is not None and self.kind != "supervise":
+            raise ValueError("only supervise takes a due_at")
         return self
 
 

@@ -113,6 +113,15 @@ class Closed(CommandOutcome):
 class Supervised(CommandOutcome):
     type: Literal["Supervised"] = "Supervised"
     severity: Severity
+    # The deadline the regulator set for dealing with the alarm, if any.
+    due_at: UtcDatetime | None = None
+
+
+class SupervisionLifted(CommandOutcome):
+    """The county (or an admin) took the alarm off supervision."""
+
+    type: Literal["SupervisionLifted"] = "SupervisionLifted"
+    severity: Severity
 
 
 class Escalated(EventEnvelope):
@@ -145,6 +154,7 @@ AlarmEvent = Annotated[
     | Closed
     | Escalated
     | Supervised
+    | SupervisionLifted
     | Suppressed
     | CommandRejected,
     Field(discriminator="type"),

@@ -23,7 +23,7 @@ ALARM_COLUMNS = (
     "alarm_id", "device_id", "enterprise_id", "division", "family", "condition", "severity",
     "state", "cleared", "supervised", "suppressed", "escalation_level", "raised_at",
     "acknowledged_at", "dispatched_at", "resolved_at", "closed_at", "cause", "assignee",
-    "last_seq", "updated_at",
+    "last_seq", "updated_at", "supervision_due_at", "follows_alarm_id",
 )  # fmt: skip
 DEVICE_COLUMNS = (
     "device_id", "online", "since", "last_offline_at", "offline_episodes", "offline_alarm_id",

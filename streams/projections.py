@@ -27,6 +27,7 @@ from schemas.events import (
     Resolved,
     SeverityChanged,
     Supervised,
+    SupervisionLifted,
     Suppressed,
 )
 from schemas.families import Family, Severity
@@ -52,6 +53,8 @@ class AlarmView(BaseModel):
     state: AlarmState = "open"
     cleared: bool = False
     supervised: bool = False
+    # The regulator's deadline while the alarm is supervised (None when not, or none was set).
+    supervision_due_at: datetime | None = None
     suppressed: bool = False
     escalation_level: EscalationStep = "township"
     raised_at: datetime
@@ -132,7 +135,9 @@ def _changes(view: AlarmView, event: AlarmEvent) -> dict[str, object]:
         case Closed():
             return {"state": "closed", "closed_at": at}
         case Supervised():
-            return {"supervised": True}
+            return {"supervised": True, "supervision_due_at": event.due_at}
+        case SupervisionLifted():
+            return {"supervised": False, "supervision_due_at": None}
         case Suppressed():
             return {"suppressed": True}
         case Escalated():

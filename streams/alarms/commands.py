@@ -1,7 +1,8 @@
 """Commands into lifecycle events, or into `CommandRejected` with a reason.
 
 open → acknowledged → dispatched → resolved(trigger) → closed, in that order only; supervise at
-any time before closing; a maintenance window is recorded on the device. A command already
+any time before closing (optionally with a deadline), lifted again only by the county (or an
+admin); a maintenance window is recorded on the device. A command already
 applied (same command_id, redelivered) yields nothing, so it cannot turn into a rejection.
 
 An alarm whose condition is still present cannot be closed (the hazard would vanish from every
@@ -21,10 +22,11 @@ from schemas.events import (
     Dispatched,
     Resolved,
     Supervised,
+    SupervisionLifted,
 )
 from streams.alarms.emit import build
 from streams.alarms.ids import command_trigger, event_id
-from streams.alarms.policy import ALLOWED_ROLES, in_scope
+from streams.alarms.policy import ALLOWED_ROLES, in_scope, is_county
 from streams.alarms.records import (
     KEEP_COMMAND_IDS,
     AlarmRecord,
@@ -67,14 +69,14 @@ def apply_command(
 
 def _refusal(record: AlarmRecord, ctx: DeviceContext, command: AlarmCommand) -> str | None:
     actor = command.actor
+    if command.kind == "lift_supervision" and not is_county(actor.role, actor.scope):
+        return "not_county"
     if actor.role not in ALLOWED_ROLES[command.kind]:
         return f"role_not_allowed: {actor.role} may not {command.kind}"
     if not in_scope(actor.role, actor.scope, ctx.enterprise_id, ctx.division):
         return "out_of_scope"
-    if command.kind == "supervise":
-        if not record.is_open:
-            return "wrong_state: alarm is closed"
-        return "already_supervised" if record.supervised else None
+    if command.kind in ("supervise", "lift_supervision"):
+        return _supervision_refusal(record, command)
     needed, _ = TRANSITIONS[command.kind]
     if record.state != needed:
         return f"wrong_state: {command.kind} needs {needed}, alarm is {record.state}"
@@ -82,6 +84,18 @@ def _refusal(record: AlarmRecord, ctx: DeviceContext, command: AlarmCommand) -> 
         return "cause_required"
     if command.kind == "close" and present(record) and record.cause not in CLOSE_WHILE_PRESENT:
         return "condition_active"
+    return None
+
+
+def _supervision_refusal(record: AlarmRecord, command: AlarmCommand) -> str | None:
+    if not record.is_open:
+        return "wrong_state: alarm is closed"
+    if command.kind == "lift_supervision":
+        return None if record.supervised else "not_supervised"
+    if record.supervised:
+        return "already_supervised"
+    if command.due_at is not None and command.due_at <= command.issued_at:
+        return "due_at_passed"
     return None
 
 
@@ -101,8 +115,8 @@ def _accept(
         "seq": record.seq + 1,
         "command_ids": _remember(record, command.command_id),
     }
-    if command.kind == "supervise":
-        changes["supervised"] = True
+    if command.kind in ("supervise", "lift_supervision"):
+        changes["supervised"] = command.kind == "supervise"
     else:
         changes["state"] = TRANSITIONS[command.kind][1]
     if command.kind == "resolve":
@@ -127,8 +141,15 @@ def _accept(
             )
         case "close":
             event = build(Closed, ctx, updated, trigger, comment=command.comment, **common)
+        case "supervise":
+            event = build(
+                Supervised, ctx, updated, trigger,
+                due_at=command.due_at, comment=command.comment, **common,
+            )
         case _:
-            event = build(Supervised, ctx, updated, trigger, comment=command.comment, **common)
+            event = build(
+                SupervisionLifted, ctx, updated, trigger, comment=command.comment, **common
+            )
     return state.replace(updated), [event]
 
 

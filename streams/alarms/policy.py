@@ -10,6 +10,8 @@ ALLOWED_ROLES: dict[CommandKind, frozenset[Role]] = {
     "resolve": frozenset({"monitor", "enterprise", "admin"}),
     "close": frozenset({"monitor", "admin"}),
     "supervise": frozenset({"regulator", "admin"}),
+    # Only the county lifts a supervision (DOMAIN section 3): see `is_county`.
+    "lift_supervision": frozenset({"regulator", "admin"}),
     "declare_maintenance": frozenset({"enterprise", "admin"}),
 }
 
@@ -20,3 +22,14 @@ def in_scope(role: Role, scope: str, enterprise_id: str, division: str) -> bool:
     if role == "enterprise":
         return scope == enterprise_id
     return bool(scope) and division.startswith(scope)
+
+
+# A county regulator's scope is a 6-digit prefix; a shorter one (city, province) is above it.
+COUNTY_PREFIX_DIGITS = 6
+
+
+def is_county(role: Role, scope: str) -> bool:
+    """Whether the actor speaks for a county (or above) or is an admin."""
+    if role == "admin":
+        return True
+    return role == "regulator" and 0 < len(scope) <= COUNTY_PREFIX_DIGITS

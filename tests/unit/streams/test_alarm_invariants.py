@@ -23,7 +23,9 @@ from .factories import T0, command, context, rid
 
 CONDITIONS = st.sampled_from(["gas_level", "offline", "trapped"])
 SEVERITIES = st.sampled_from([Severity.RED, Severity.ORANGE, Severity.YELLOW])
-KINDS = st.sampled_from(["acknowledge", "dispatch", "resolve", "close", "supervise"])
+KINDS = st.sampled_from(
+    ["acknowledge", "dispatch", "resolve", "close", "supervise", "lift_supervision"]
+)
 ROLES = st.sampled_from(["monitor", "regulator", "admin", "enterprise"])
 
 
