@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from alerts.errors import Conflict, Forbidden
 
-ACTIONS = ("acknowledge", "dispatch", "resolve", "close", "supervise")
+ACTIONS = ("acknowledge", "dispatch", "resolve", "close", "supervise", "lift_supervision")
 
 # action -> states it applies to
 _FROM: dict[str, frozenset[str]] = {
@@ -15,6 +15,7 @@ _FROM: dict[str, frozenset[str]] = {
     "resolve": frozenset({"dispatched"}),
     "close": frozenset({"resolved"}),
     "supervise": frozenset({"open", "acknowledged", "dispatched", "resolved"}),
+    "lift_supervision": frozenset({"open", "acknowledged", "dispatched", "resolved"}),
 }
 # Who may act: township monitors handle alarms, enterprises work on their own, regulators
 # supervise (挂牌督办); admins may do everything.
@@ -24,6 +25,9 @@ _ROLES: dict[str, frozenset[str]] = {
     "resolve": frozenset({"monitor", "enterprise", "admin"}),
     "close": frozenset({"monitor", "admin"}),
     "supervise": frozenset({"regulator", "admin"}),
+    # Only the county lifts it: the worker refuses a scope narrower than a county's 6 digits
+    # (CommandRejected "not_county"), which this check does not see.
+    "lift_supervision": frozenset({"regulator", "admin"}),
 }
 
 
@@ -34,3 +38,5 @@ def check(action: str, state: str, role: str, supervised: bool) -> None:
         raise Conflict(f"cannot {action} an alarm that is {state}")
     if action == "supervise" and supervised:
         raise Conflict("the alarm is already under supervision")
+    if action == "lift_supervision" and not supervised:
+        raise Conflict("the alarm is not under supervision")
