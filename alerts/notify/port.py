@@ -3,6 +3,7 @@ log) implements."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
@@ -50,6 +51,13 @@ class Delivery:
     contact: Contact
     message: AlarmMessage
     notification: Notification
+
+    @property
+    def header_key(self) -> str:
+        """The key as an HTTP header value: headers are ASCII, contact names often are not."""
+        if self.key.isascii():
+            return self.key
+        return "sha256:" + hashlib.sha256(self.key.encode()).hexdigest()
 
 
 class Channel(Protocol):

@@ -66,7 +66,7 @@ class SmsChannel:
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "Authorization": f"Bearer {self._token}",
-            "Idempotency-Key": delivery.key,
+            "Idempotency-Key": delivery.header_key,
         }
         payload = json.dumps(self.body(delivery), ensure_ascii=False).encode()
         response = post(self._client, self._url, payload, headers)

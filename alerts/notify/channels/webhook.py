@@ -36,6 +36,6 @@ class WebhookChannel:
         headers = {
             "Content-Type": "application/json",
             SIGNATURE_HEADER: sign(contact.secret.get_secret_value().encode(), body),
-            IDEMPOTENCY_HEADER: delivery.key,
+            IDEMPOTENCY_HEADER: delivery.header_key,
         }
         post(self._client, contact.url.get_secret_value(), body, headers)
