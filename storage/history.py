@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from storage.datastore import Datastore
@@ -36,6 +36,13 @@ class HistoryFilter:
     devices: tuple[str, ...] = ()
     conditions: tuple[str, ...] = ()
     causes: tuple[str, ...] = ()
+    supervised: bool | None = None
+    suppressed: bool | None = None
+    # Overdue as the overview counts it (storage/overview.py): escalated, or past the limit of
+    # its severity at `overdue_at`; limits are (severity, ack within s, resolve within s).
+    overdue: bool | None = None
+    overdue_at: datetime | None = None
+    overdue_limits: tuple[tuple[str, float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,14 @@ def _where(flt: HistoryFilter, after: Keyset | None) -> tuple[str, dict[str, Any
         where.append("state <> 'closed'")
     elif flt.state == "closed":
         where.append("state = 'closed'")
+    for column in ("supervised", "suppressed"):
+        if getattr(flt, column) is not None:
+            where.append(f"{column} = %({column})s")
+            params[column] = getattr(flt, column)
+    if flt.overdue is not None:
+        expr, late = _overdue(flt)
+        where.append(expr if flt.overdue else f"NOT ({expr})")
+        params.update(late)
     if flt.since is not None:
         where.append("raised_at >= %(since)s")
         params["since"] = flt.since
@@ -109,6 +124,26 @@ def _where(flt: HistoryFilter, after: Keyset | None) -> tuple[str, dict[str, Any
         where.append("(raised_at, alarm_id) < (%(after_ts)s, %(after_id)s)")
         params.update(after_ts=after[0], after_id=after[1])
     return " AND ".join(where), params
+
+
+def _overdue(flt: HistoryFilter) -> tuple[str, dict[str, Any]]:
+    at = flt.overdue_at or datetime.now(UTC)
+    params: dict[str, Any] = {}
+    late = ["escalation_level <> 'township'"]
+    for i, (severity, ack_s, resolve_s) in enumerate(flt.overdue_limits):
+        params.update(
+            {
+                f"late_sev{i}": severity,
+                f"late_ack{i}": at - timedelta(seconds=ack_s),
+                f"late_res{i}": at - timedelta(seconds=resolve_s),
+            }
+        )
+        late.append(
+            f"(severity = %(late_sev{i})s AND ((acknowledged_at IS NULL"
+            f" AND raised_at < %(late_ack{i})s) OR (resolved_at IS NULL"
+            f" AND raised_at < %(late_res{i})s)))"
+        )
+    return f"(NOT suppressed AND ({' OR '.join(late)}))", params
 
 
 def search(

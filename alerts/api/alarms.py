@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from alerts import transitions
+from alerts.api import limits
 from alerts.api.deps import ScopeDep, ServicesDep
 from alerts.auth.scope import Scope
 from alerts.csv_stream import stream_csv
@@ -84,7 +85,7 @@ def _filter(
     severities: list[Severity] | None,
     since: datetime | None,
     until: datetime | None,
-    narrower: dict[str, tuple[str, ...]],
+    narrower: dict[str, Any],
 ) -> history.HistoryFilter:
     wanted = tuple(f.value for f in families or ())
     if scope.families:
@@ -92,8 +93,16 @@ def _filter(
         wanted = tuple(f for f in wanted if f in allowed) or scope.family_names
         if families and not set(wanted) & {f.value for f in families}:
             wanted = ("-",)  # asked only for families outside the scope: nothing matches
+    division = narrower.pop("division")
+    prefix = scope.division_prefix
+    if division is not None and division.startswith(prefix):
+        prefix = division
+    elif division is not None and not prefix.startswith(division):
+        wanted = ("-",)  # a division outside the scope: nothing matches
+    if narrower.get("overdue") is not None:
+        narrower["overdue_limits"] = limits.by_severity()
     return history.HistoryFilter(
-        division_prefix=scope.division_prefix,
+        division_prefix=prefix,
         families=wanted,
         scope_enterprise=scope.enterprise_id,
         severities=tuple(s.value for s in severities or ()),
@@ -117,17 +126,27 @@ def list_alarms(
     device: Annotated[list[_ID] | None, Query(max_length=50)] = None,
     condition: Annotated[list[_CONDITION] | None, Query(max_length=20)] = None,
     cause: Annotated[list[Cause] | None, Query()] = None,
+    division: Annotated[str | None, Query(pattern=r"^[0-9]{1,12}$")] = None,
+    supervised: bool | None = None,
+    suppressed: bool | None = None,
+    overdue: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
     format: Literal["json", "csv"] = "json",
 ) -> AlarmList | Response:
-    """Every filter narrows the caller's scope; `format=csv` exports every page of the same
-    filter (streamed, from `cursor` on when given) with the JSON rows' columns but `view`."""
+    """Every filter narrows the caller's scope (`division`: a prefix inside it; `overdue`: as
+    the overview counts it: escalated or past its severity's limit now). `format=csv` exports
+    every page of the same filter (streamed, from `cursor` on) with the JSON rows' columns
+    but `view`."""
     narrower = {
         "enterprises": tuple(enterprise or ()),
         "devices": tuple(device or ()),
         "conditions": tuple(condition or ()),
         "causes": tuple(cause or ()),
+        "division": division,
+        "supervised": supervised,
+        "suppressed": suppressed,
+        "overdue": overdue,
     }
     flt = _filter(scope, state, family, severity, since, until, narrower)
     after = _after(cursor)

@@ -60,19 +60,23 @@ class Trend(BaseModel):
 
 @router.get("", response_model=list[DeviceOut], summary="registered devices in scope")
 def list_devices(
-    scope: ScopeDep, svc: ServicesDep, status: Literal["online", "offline"] | None = None
+    scope: ScopeDep,
+    svc: ServicesDep,
+    status: Literal["online", "offline"] | None = None,
+    division: Annotated[str | None, Query(pattern=r"^[0-9]{1,12}$")] = None,
+    enterprise: Annotated[str | None, Query(max_length=80)] = None,
 ) -> list[DeviceOut]:
+    """`division` (a prefix inside the scope) and `enterprise` narrow the scope's devices."""
+    prefix = scope.division_prefix
+    if division is not None and division.startswith(prefix):
+        prefix = division
+    elif division is not None and not prefix.startswith(division):
+        return []  # a division outside the scope: nothing to see
     found = devices.device_statuses(
-        svc.store,
-        scope.division_prefix,
-        scope.family_names,
-        None if status is None else status == "online",
+        svc.store, prefix, scope.family_names, None if status is None else status == "online"
     )
-    return [
-        DeviceOut(**vars(d))
-        for d in found
-        if scope.enterprise_id is None or d.enterprise_id == scope.enterprise_id
-    ]
+    wanted = {e for e in (scope.enterprise_id, enterprise) if e is not None}
+    return [DeviceOut(**vars(d)) for d in found if wanted <= {d.enterprise_id}]
 
 
 def _device(svc: Services, scope: Scope, device_id: str) -> trend.DeviceInfo:

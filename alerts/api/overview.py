@@ -5,16 +5,13 @@ behind it (`links`: the alarms or devices API with the filter that lists it)."""
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from alerts.api import periods
+from alerts.api import limits, periods
 from alerts.api.deps import ScopeDep, ServicesDep
-from schemas.deadlines import Deadlines
-from schemas.families import Severity
 from storage import overview
 from storage.uptime import DeviceScope
 
@@ -63,27 +60,17 @@ HOW = {
 }
 
 
-@cache
-def _limits() -> dict[str, tuple[float, float]]:
-    # Read once, like the worker does at its entrypoint: both count to the same limits.
-    deadlines = Deadlines.from_env()
-    limits = {}
-    for severity in Severity:
-        pair = deadlines.for_severity(severity)
-        if pair is not None:
-            limits[severity.value] = (pair[0].total_seconds(), pair[1].total_seconds())
-    return limits
-
-
 def _links(division: str, enterprise: str | None = None) -> dict[str, str]:
     base = f"/api/v1/alarms?state=open&division={division}"
     if enterprise is not None:
         base += f"&enterprise={enterprise}"
+    shown = f"{base}&suppressed=false"  # the open counts leave suppressed alarms out
     return {
-        "open": base,
-        **{s: f"{base}&severity={s}" for s in overview.SEVERITIES},
+        "open": shown,
+        **{s: f"{shown}&severity={s}" for s in overview.SEVERITIES},
         "supervised": f"{base}&supervised=true",
         "overdue": f"{base}&overdue=true",
+        "suppressed": f"{base}&suppressed=true",
         "offline_devices": f"/api/v1/devices?status=offline&division={division}"
         + (f"&enterprise={enterprise}" if enterprise else ""),
     }
@@ -98,7 +85,9 @@ def _out(f: overview.Figures, links: dict[str, str]) -> FiguresOut:
 def get_overview(scope: ScopeDep, svc: ServicesDep, division: str | None = None) -> OverviewOut:
     prefix = periods.jurisdiction(scope, division)
     found = overview.overview(
-        svc.store, DeviceScope(prefix, scope.family_names, scope.enterprise_id), _limits()
+        svc.store,
+        DeviceScope(prefix, scope.family_names, scope.enterprise_id),
+        {s: (ack, res) for s, ack, res in limits.by_severity()},
     )
     return OverviewOut(
         at=found.at,

@@ -67,6 +67,28 @@ def test_a_county_regulator_sees_each_townships_figures_and_worst_enterprises(
     assert set(body["how_computed"]) >= {"open", "overdue", "online_ratio"}
 
 
+def test_each_figure_links_to_the_list_behind_it(
+    client: TestClient, services: Services, token: TokenFactory
+) -> None:
+    seeded = _seed(services)
+    headers = {"Authorization": f"Bearer {token(role='regulator', scope='330106')}"}
+    town = client.get("/api/v1/overview", headers=headers).json()["townships"]
+    figures = [t["figures"] for t in town]
+    figures += [e["figures"] for t in town for e in t["worst_enterprises"]]
+    assert any(e["enterprise_id"] == seeded["x"] for t in town for e in t["worst_enterprises"])
+    for f in figures:
+        expected = {
+            "open": f["open"], "overdue": f["overdue"], "supervised": f["supervised"],
+            "suppressed": f["suppressed"], **f["open_by_severity"],
+            "offline_devices": f["devices"] - f["online"],
+        }  # fmt: skip
+        for name, count in expected.items():
+            listed = client.get(f["links"][name], headers=headers)
+            assert listed.status_code == 200, (name, listed.text)
+            rows = listed.json()
+            assert len(rows if isinstance(rows, list) else rows["items"]) == count, name
+
+
 def test_a_township_monitor_sees_her_township_only_and_not_the_neighbours(
     client: TestClient, services: Services, token: TokenFactory
 ) -> None:
