@@ -51,7 +51,9 @@ def _test(args: argparse.Namespace) -> int:
         if _run("mypy", [os.path.join(bin_dir, "mypy"), "."], env):
             failures.append("mypy")
     extra = [a for a in args.pytest_args if a != "--"]
-    code = _run("pytest", [sys.executable, "-m", "pytest", "tests", *extra], env)
+    # Paths after -- narrow the run; without any, the whole suite runs.
+    chosen = [] if any(os.path.exists(a.split("::")[0]) for a in extra) else ["tests"]
+    code = _run("pytest", [sys.executable, "-m", "pytest", *chosen, *extra], env)
     if code:
         failures.append("pytest (no tests collected)" if code == _PYTEST_NO_TESTS else "pytest")
     elapsed = time.monotonic() - began
