@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ class Request:
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    at: float  # time.monotonic() on arrival
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -58,7 +60,9 @@ def serve_robot(answer: dict[str, Any] | None = None) -> Iterator[RobotReceiver]
             query = {k: v[0] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
             with lock:
                 state.requests.append(
-                    Request(split.path, split.query, query, dict(self.headers), body)
+                    Request(
+                        split.path, split.query, query, dict(self.headers), body, time.monotonic()
+                    )
                 )
                 index = len(state.requests) - 1
                 status = state.always or (
