@@ -1,15 +1,30 @@
-"""The registry in PostgreSQL: replace it from a validated file, load it, watch its version."""
+"""The registry in PostgreSQL: import a validated file, load it, watch its version.
+
+A file speaks for the enterprises it names (storage/registry_changes.py works out what it
+changes); every change is written together with its audit rows (storage/registry_audit.py).
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from schemas.registry import DeviceRecord, EnterpriseRecord, Registry, Thresholds
+from storage import registry_audit as audit
 from storage.datastore import Datastore
+from storage.registry_changes import (
+    Change,
+    ForeignDevicesListed,
+    ImportPlan,
+    OpenAlarm,
+    OpenAlarmsBlockRemoval,
+    Stored,
+    plan,
+)
 
 _ENTERPRISE_COLUMNS = "id, name, division, industry"
 _DEVICE_COLUMNS = (
@@ -20,122 +35,52 @@ _DEVICE_COLUMNS = (
 
 @dataclass(frozen=True)
 class ImportSummary:
-    enterprises_added: int
-    enterprises_changed: int
-    devices_added: int
-    devices_changed: int
-    devices_removed: int
+    plan: ImportPlan
     version: int
 
     @property
     def changed(self) -> bool:
-        return any(
-            (
-                self.enterprises_added,
-                self.enterprises_changed,
-                self.devices_added,
-                self.devices_changed,
-                self.devices_removed,
-            )
-        )
+        return bool(self.plan.changes)
 
-
-def _enterprise_row(e: EnterpriseRecord) -> tuple[object, ...]:
-    return (e.id, e.name, e.division, e.industry.value)
-
-
-def _device_row(d: DeviceRecord) -> tuple[object, ...]:
-    thresholds = json.dumps(d.thresholds.as_overrides(), sort_keys=True) if d.thresholds else None
-    return (
-        d.id,
-        d.enterprise,
-        d.family.value,
-        d.type,
-        d.substance,
-        d.location,
-        d.interlock,
-        d.gateway,
-        d.report_interval_s,
-        d.offline_after_s,
-        thresholds,
-    )
+    def count(self, kind: str, action: str) -> int:
+        return sum(1 for c in self.plan.changes if c.kind == kind and c.action == action)
 
 
 class RegistryRepository:
     def __init__(self, datastore: Datastore) -> None:
         self.datastore = datastore
 
-    def replace_all(self, registry: Registry, password_hashes: Mapping[str, str]) -> ImportSummary:
-        """Make the stored registry equal to `registry` in one transaction.
+    def plan_import(self, registry: Registry, password_hashes: Mapping[str, str]) -> ImportPlan:
+        """What `import_registry` would change, with the open alarms of the devices it would
+        remove; writes nothing (the dry run)."""
+        with self.datastore.transaction() as conn:
+            found = plan(_stored(conn), registry, password_hashes)
+            return replace(found, open_alarms=_open_alarms(conn, found.removed_devices))
 
-        Devices missing from the file are removed; enterprises are kept (their alarm history
-        refers to them). Nothing that is equal is rewritten, and the version moves only when
-        something changed, so re-importing the same file is a no-op.
-        """
-        return self.datastore.run(lambda conn: self._replace(conn, registry, password_hashes))
-
-    def _replace(
-        self, conn: psycopg.Connection, registry: Registry, hashes: Mapping[str, str]
+    def import_registry(
+        self,
+        registry: Registry,
+        password_hashes: Mapping[str, str],
+        *,
+        actor: str,
+        force: bool = False,
     ) -> ImportSummary:
-        conn.execute("LOCK TABLE enterprises, devices IN SHARE ROW EXCLUSIVE MODE")
-        stored_e = {
-            r[0]: (tuple(r[:4]), r[4])
-            for r in conn.execute(
-                f"SELECT {_ENTERPRISE_COLUMNS}, mqtt_password_hash FROM enterprises"
-            )
-        }
-        stored_d = {
-            r[0]: tuple(r)
-            for r in conn.execute(
-                f"SELECT {_DEVICE_COLUMNS.replace('thresholds', 'thresholds::text')} FROM devices"
-            )
-        }
-        e_added = e_changed = d_added = d_changed = 0
-        for ent in registry.enterprises:
-            row = _enterprise_row(ent)
-            new_hash = hashes.get(ent.id)
-            old = stored_e.get(ent.id)
-            if old is None:
-                e_added += 1
-            elif old[0] == row and (new_hash is None or new_hash == old[1]):
-                continue
-            else:
-                e_changed += 1
-            conn.execute(
-                f"INSERT INTO enterprises ({_ENTERPRISE_COLUMNS}, mqtt_password_hash)"
-                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name,"
-                " division = EXCLUDED.division, industry = EXCLUDED.industry,"
-                " mqtt_password_hash = COALESCE(EXCLUDED.mqtt_password_hash,"
-                " enterprises.mqtt_password_hash), updated_at = now()",
-                (*row, new_hash),
-            )
-        wanted = {d.id for d in registry.devices}
-        for dev in registry.devices:
-            row = _device_row(dev)
-            old_d = stored_d.get(dev.id)
-            if old_d is not None and _same_device(old_d, row):
-                continue
-            d_added += old_d is None
-            d_changed += old_d is not None
-            conn.execute(
-                f"INSERT INTO devices ({_DEVICE_COLUMNS}) VALUES"
-                " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb) ON CONFLICT (id) DO UPDATE"
-                " SET enterprise_id = EXCLUDED.enterprise_id, family = EXCLUDED.family,"
-                " type = EXCLUDED.type, substance = EXCLUDED.substance,"
-                " location = EXCLUDED.location, interlock = EXCLUDED.interlock,"
-                " gateway = EXCLUDED.gateway, report_interval_s = EXCLUDED.report_interval_s,"
-                " offline_after_s = EXCLUDED.offline_after_s, thresholds = EXCLUDED.thresholds,"
-                " updated_at = now()",
-                row,
-            )
-        removed = [d for d in stored_d if d not in wanted]
-        if removed:
-            conn.execute("DELETE FROM devices WHERE id = ANY(%s)", (removed,))
-        summary_counts = (e_added, e_changed, d_added, d_changed, len(removed))
-        if any(summary_counts):
-            conn.execute("UPDATE registry_version SET version = version + 1")
-        version = conn.execute("SELECT version FROM registry_version").fetchone()
-        return ImportSummary(*summary_counts, version=int(version[0]) if version else 0)
+        """Make the enterprises `registry` names, and their devices, equal to it, in one
+        transaction, and record every change in the audit as `actor`'s.
+
+        Devices of enterprises the file does not name are untouched; a file listing one of
+        them is refused (ForeignDevicesListed). Removing a device with an open alarm is
+        refused (OpenAlarmsBlockRemoval) unless `force`. Nothing equal is rewritten and the
+        version moves only when something changed, so re-importing the same file is a no-op.
+        """
+        return self.datastore.run(
+            lambda conn: _import(conn, registry, password_hashes, actor, force)
+        )
+
+    def replace_all(self, registry: Registry, password_hashes: Mapping[str, str]) -> ImportSummary:
+        """`import_registry` as fixtures and benchmarks seed a registry: actor "system",
+        forced. Despite the old name, other enterprises' devices are kept."""
+        return self.import_registry(registry, password_hashes, actor="system", force=True)
 
     def password_hashes(self) -> dict[str, str]:
         with self.datastore.transaction() as conn:
@@ -180,9 +125,114 @@ class RegistryRepository:
         return int(row[0]) if row else 0
 
 
-def _same_device(stored: tuple[object, ...], row: tuple[object, ...]) -> bool:
-    *head, stored_thresholds = stored
-    *new_head, new_thresholds = row
-    parsed_old = json.loads(str(stored_thresholds)) if stored_thresholds else None
-    parsed_new = json.loads(str(new_thresholds)) if new_thresholds else None
-    return tuple(head) == tuple(new_head) and parsed_old == parsed_new
+def _import(
+    conn: psycopg.Connection,
+    registry: Registry,
+    hashes: Mapping[str, str],
+    actor: str,
+    force: bool,
+) -> ImportSummary:
+    # Two imports at once must not both plan from the same stored state.
+    conn.execute("LOCK TABLE enterprises, devices IN SHARE ROW EXCLUSIVE MODE")
+    found = plan(_stored(conn), registry, hashes)
+    if found.foreign:
+        raise ForeignDevicesListed(found.foreign)
+    alarms = _open_alarms(conn, found.removed_devices)
+    if alarms and not force:
+        raise OpenAlarmsBlockRemoval(alarms)
+    found = replace(found, open_alarms=alarms)
+    if found.changes:
+        _write(conn, found.changes, hashes)
+        conn.execute("UPDATE registry_version SET version = version + 1")
+    row = conn.execute("SELECT version FROM registry_version").fetchone()
+    version = int(row[0]) if row else 0
+    # The audit says when a detector went while its alarm was open (DOMAIN: tampering).
+    note = "forced past open alarms " + ", ".join(a.alarm_id for a in alarms) if alarms else None
+    audit.append(conn, found.changes, actor=actor, version=version, note=note)
+    return ImportSummary(found, version)
+
+
+def _stored(conn: psycopg.Connection) -> Stored:
+    enterprises: dict[str, dict[str, Any]] = {}
+    hashes: dict[str, str] = {}
+    for r in conn.execute(f"SELECT {_ENTERPRISE_COLUMNS}, mqtt_password_hash FROM enterprises"):
+        enterprises[r[0]] = {"id": r[0], "name": r[1], "division": r[2], "industry": r[3]}
+        if r[4] is not None:
+            hashes[r[0]] = r[4]
+    devices: dict[str, dict[str, Any]] = {}
+    for r in conn.execute(f"SELECT {_DEVICE_COLUMNS} FROM devices"):
+        devices[r[0]] = {
+            "id": r[0],
+            "enterprise": r[1],
+            "family": r[2],
+            "type": r[3],
+            "substance": r[4],
+            "location": r[5],
+            "interlock": r[6],
+            "gateway": r[7],
+            "report_interval_s": float(r[8]),
+            "offline_after_s": None if r[9] is None else float(r[9]),
+            "thresholds": r[10],
+        }
+    return Stored(enterprises, devices, hashes)
+
+
+def _open_alarms(conn: psycopg.Connection, devices: list[str]) -> tuple[OpenAlarm, ...]:
+    if not devices:
+        return ()
+    rows = conn.execute(
+        "SELECT alarm_id, device_id, condition, severity FROM alarms"
+        " WHERE device_id = ANY(%s) AND state <> 'closed' ORDER BY device_id, raised_at",
+        (devices,),
+    ).fetchall()
+    return tuple(OpenAlarm(*r) for r in rows)
+
+
+def _write(
+    conn: psycopg.Connection, changes: tuple[Change, ...], hashes: Mapping[str, str]
+) -> None:
+    # Enterprises first: a new device refers to its (possibly new) enterprise.
+    for c in changes:
+        if c.kind == "enterprise" and c.after is not None:
+            e = c.after
+            conn.execute(
+                f"INSERT INTO enterprises ({_ENTERPRISE_COLUMNS}, mqtt_password_hash)"
+                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name,"
+                " division = EXCLUDED.division, industry = EXCLUDED.industry,"
+                " mqtt_password_hash = COALESCE(EXCLUDED.mqtt_password_hash,"
+                " enterprises.mqtt_password_hash), updated_at = now()",
+                (e["id"], e["name"], e["division"], e["industry"], hashes.get(c.id)),
+            )
+    for c in changes:
+        if c.kind == "device" and c.after is not None:
+            conn.execute(
+                f"INSERT INTO devices ({_DEVICE_COLUMNS}) VALUES"
+                " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE"
+                " SET enterprise_id = EXCLUDED.enterprise_id, family = EXCLUDED.family,"
+                " type = EXCLUDED.type, substance = EXCLUDED.substance,"
+                " location = EXCLUDED.location, interlock = EXCLUDED.interlock,"
+                " gateway = EXCLUDED.gateway, report_interval_s = EXCLUDED.report_interval_s,"
+                " offline_after_s = EXCLUDED.offline_after_s, thresholds = EXCLUDED.thresholds,"
+                " updated_at = now()",
+                _device_row(c.after),
+            )
+    removed = [c.id for c in changes if c.kind == "device" and c.action == "removed"]
+    if removed:
+        conn.execute("DELETE FROM devices WHERE id = ANY(%s)", (removed,))
+
+
+def _device_row(d: Mapping[str, Any]) -> tuple[object, ...]:
+    thresholds = None if d["thresholds"] is None else Jsonb(d["thresholds"])
+    return (
+        d["id"],
+        d["enterprise"],
+        d["family"],
+        d["type"],
+        d["substance"],
+        d["location"],
+        d["interlock"],
+        d["gateway"],
+        d["report_interval_s"],
+        d["offline_after_s"],
+        thresholds,
+    )
