@@ -16,6 +16,29 @@ from storage.datastore import Datastore
 from storage.devices import report_uptime
 
 ONLINE_TARGET_PCT = 95.0
+REPEAT_TAMPER_FLAGS = 2  # tamper alarms in one period that make an enterprise a repeat offender
+
+# How each figure is computed, in the words the page and the CSV print beside it.
+HOW: dict[str, str] = {
+    "alarms": "alarms raised in the period (AlarmRaised), by family and by the highest severity"
+    " the alarm reached in its history (AlarmRaised, SeverityChanged)",
+    "time_to_acknowledge": "seconds from AlarmRaised to the first Acknowledged, over the"
+    " period's alarms that were acknowledged; median and 95th percentile (linear"
+    " interpolation between closest ranks)",
+    "time_to_close": "seconds from AlarmRaised to Closed, over the period's closed alarms;"
+    " median and 95th percentile as above",
+    "overdue": "alarms of the period with an Escalated event (a time limit was missed)",
+    "supervised": "alarms of the period with a Supervised event (挂牌督办)",
+    "false_alarm_rate": "per enterprise: alarms resolved as false_alarm / alarms resolved"
+    " (Resolved.cause), of the period's alarms",
+    "uptime": "per device and UTC day: 1 - offline seconds (offline alarm raised to condition"
+    " cleared) / seconds of the day; per enterprise: the mean over days of its devices' mean",
+    "online_rate": "the mean over the period's days of the mean uptime of every registered"
+    " device in the jurisdiction",
+    "below_95": "enterprises whose uptime over the period is below 95 %",
+    "repeat_tamper_offender": f"enterprises with at least {REPEAT_TAMPER_FLAGS} tamper alarms"
+    " (condition tamper_*) raised in the period",
+}
 
 
 @dataclass(frozen=True)
@@ -49,6 +72,55 @@ class Report:
     enterprises: list[EnterpriseRates]
     online_rate_pct: float | None
     below_target: list[str]  # enterprises whose device uptime is below 95 %
+
+    @property
+    def repeat_tamper_offenders(self) -> list[EnterpriseRates]:
+        return [e for e in self.enterprises if e.tamper_flags >= REPEAT_TAMPER_FLAGS]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number of the report, flat: the page and the CSV print the same list."""
+
+    figure: str  # a key of HOW
+    family: str = ""
+    severity: str = ""
+    enterprise: str = ""
+    measure: str = ""  # median, p95, count, ratio, pct
+    value: float | int | None = None
+
+
+def figures(r: Report) -> list[Figure]:
+    """Every figure of the report, in the order the page shows them."""
+    out = [
+        Figure("alarms", family=f, severity=s, measure="count", value=n)
+        for (f, s), n in sorted(r.by_family_severity.items())
+    ]
+    for name, d in (("time_to_acknowledge", r.time_to_acknowledge),
+                    ("time_to_close", r.time_to_close)):  # fmt: skip
+        out += [Figure(name, measure="median_s", value=d.median_s),
+                Figure(name, measure="p95_s", value=d.p95_s)]  # fmt: skip
+    out += [Figure("overdue", measure="count", value=r.overdue),
+            Figure("supervised", measure="count", value=r.supervised)]  # fmt: skip
+    for e in r.enterprises:
+        if e.resolved:
+            out.append(Figure("false_alarm_rate", enterprise=e.enterprise_id, measure="ratio",
+                              value=e.false_alarm_rate))  # fmt: skip
+    out += [
+        Figure("uptime", enterprise=e.enterprise_id, measure="pct", value=e.uptime_pct)
+        for e in r.enterprises
+        if e.uptime_pct is not None
+    ]
+    out.append(Figure("online_rate", measure="pct", value=r.online_rate_pct))
+    uptimes = {e.enterprise_id: e.uptime_pct for e in r.enterprises}
+    out += [Figure("below_95", enterprise=e, measure="pct", value=uptimes.get(e))
+            for e in r.below_target]  # fmt: skip
+    out += [
+        Figure("repeat_tamper_offender", enterprise=e.enterprise_id, measure="count",
+               value=e.tamper_flags)
+        for e in r.repeat_tamper_offenders
+    ]  # fmt: skip
+    return out
 
 
 # Alarms raised in the period and scope, with what happened to each later in the log, folded

@@ -1,27 +1,23 @@
 """Weekly and monthly reports per jurisdiction (DOMAIN section 5), JSON or CSV, computed from
-the event log so the numbers can be reproduced."""
+the event log so the numbers can be reproduced. The CSV carries every figure of the JSON (one
+row per figure, each with how it is computed), not only the counts."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter
 
+from alerts.api import periods
 from alerts.api.deps import ScopeDep, ServicesDep
 from alerts.csv_export import to_csv
 from alerts.errors import NotFound
-from storage.reports import Report, report
+from storage.reports import HOW, Report, figures, report
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
-
-
-def _period(kind: str, start: date) -> tuple[datetime, datetime]:
-    begin = datetime.combine(start, time(), tzinfo=UTC)
-    if kind == "weekly":
-        return begin, begin + timedelta(days=7)
-    month_end = date(start.year + start.month // 12, start.month % 12 + 1, 1)
-    return begin, datetime.combine(month_end, time(), tzinfo=UTC)
+CSV_COLUMNS = ("figure", "family", "severity", "enterprise", "measure", "value", "how_computed")
+_PERIOD: dict[str, periods.Period] = {"weekly": "week", "monthly": "month"}
 
 
 def _as_json(r: Report) -> dict[str, Any]:
@@ -40,6 +36,9 @@ def _as_json(r: Report) -> dict[str, Any]:
         "enterprises": [vars(e) for e in r.enterprises],
         "online_rate_pct": r.online_rate_pct,
         "enterprises_below_95pct": r.below_target,
+        "repeat_tamper_offenders": [e.enterprise_id for e in r.repeat_tamper_offenders],
+        "figures": [vars(f) for f in figures(r)],
+        "how_computed": HOW,
     }
 
 
@@ -52,18 +51,15 @@ def get_report(
     start: date | None = None,
     format: Literal["json", "csv"] = "json",
 ) -> Any:
-    prefix = division if division is not None else scope.division_prefix
-    if not prefix.isdigit() and prefix:
-        raise NotFound("a division is a prefix of digits")
-    if not prefix.startswith(scope.division_prefix) or scope.enterprise_id:
-        raise NotFound(f"no jurisdiction {prefix} in your scope")
-    today = datetime.now(UTC).date()
-    first = start or (
-        today - timedelta(days=today.weekday()) if kind == "weekly" else today.replace(day=1)
-    )
-    begin, end = _period(kind, first)
+    if scope.enterprise_id:
+        raise NotFound("reports are per jurisdiction: none in an enterprise's scope")
+    prefix = periods.jurisdiction(scope, division)
+    begin, end = periods.bounds(_PERIOD[kind], start)
     result = report(svc.store, prefix, begin, end, scope.family_names)
     if format == "csv":
-        rows = [(f, s, n) for (f, s), n in sorted(result.by_family_severity.items())]
-        return to_csv(("family", "severity", "alarms"), rows, f"{kind}-{prefix}-{first}.csv")
+        rows = [
+            [f.figure, f.family, f.severity, f.enterprise, f.measure, f.value, HOW[f.figure]]
+            for f in figures(result)
+        ]
+        return to_csv(CSV_COLUMNS, rows, f"{kind}-{prefix}-{begin.date()}.csv")
     return _as_json(result)
