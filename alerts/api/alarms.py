@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import base64
-import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from alerts import transitions
+from alerts import handling
 from alerts.api import limits
 from alerts.api.deps import ScopeDep, ServicesDep
 from alerts.auth.scope import Scope
 from alerts.csv_stream import stream_csv
-from alerts.errors import NotFound
-from alerts.services import Services
-from schemas.commands import Actor, AlarmCommand
 from schemas.events import Cause
 from schemas.families import Family, Severity
 from storage import history, queries
@@ -158,22 +154,13 @@ def list_alarms(
     return AlarmList(items=page.items, next_cursor=_cursor(page.next_after))
 
 
-def _detail(svc: Services, scope: Scope, alarm_id: str) -> queries.AlarmDetail:
-    detail = queries.alarm_detail(svc.store, alarm_id, scope.division_prefix, scope.family_names)
-    if detail is None or (
-        scope.enterprise_id and detail.alarm.enterprise_id != scope.enterprise_id
-    ):
-        raise NotFound(f"no alarm {alarm_id} in your scope")
-    return detail
-
-
 @router.get(
     "/{alarm_id}",
     response_model=AlarmWithHistory,
     summary="the alarm's current state and its full event history",
 )
 def get_alarm(alarm_id: str, scope: ScopeDep, svc: ServicesDep) -> AlarmWithHistory:
-    detail = _detail(svc, scope, alarm_id)
+    detail = handling.detail(svc, scope, alarm_id)
     return AlarmWithHistory(alarm=detail.alarm, events=detail.events)
 
 
@@ -191,31 +178,16 @@ def command(
     body: CommandBody | None = None,
 ) -> Accepted:
     body = body or CommandBody()
-    alarm = _detail(svc, scope, alarm_id).alarm
-    command_id = body.command_id or uuid.uuid4().hex
-    if not _already_applied(svc, alarm_id, command_id):
-        transitions.check(action, alarm.state, scope.role, bool(alarm.view.get("supervised")))
-        svc.bus.send(
-            AlarmCommand(
-                command_id=command_id,
-                kind=action,
-                alarm_id=alarm_id,
-                device_id=alarm.device_id,
-                actor=Actor(subject=scope.subject, role=scope.role, scope=scope.raw),  # type: ignore[arg-type]
-                comment=body.comment,
-                cause=body.cause,
-                assignee=body.assignee,
-                issued_at=datetime.now(UTC),
-            )
-        )
+    command_id = handling.submit(
+        svc,
+        scope,
+        alarm_id,
+        handling.Request(
+            action=action,
+            comment=body.comment,
+            cause=body.cause,
+            assignee=body.assignee,
+            command_id=body.command_id,
+        ),
+    )
     return Accepted(command_id=command_id, alarm_id=alarm_id, action=action)
-
-
-def _already_applied(svc: Services, alarm_id: str, command_id: str) -> bool:
-    """A command id already in the alarm's history: the same request again is the same command."""
-    with svc.store.transaction() as conn:
-        row = conn.execute(
-            "SELECT 1 FROM alarm_events WHERE alarm_id = %s AND body->>'command_id' = %s LIMIT 1",
-            (alarm_id, command_id),
-        ).fetchone()
-    return row is not None
