@@ -28,6 +28,7 @@ from schemas.events import (
     SeverityChanged,
     Supervised,
 )
+from schemas.families import Severity
 from tests.integration.alerts.conftest import TokenFactory
 from tests.integration.alerts.seed import seed_device
 from tests.integration.storage.seeding import store_alarm_events
@@ -46,7 +47,7 @@ def _history(rng: random.Random, device: str, enterprise: str, division: str,
         "division": division, "family": "fire" if condition == "residual_current" else "gas",
         "condition": condition,
     }  # fmt: skip
-    severity = rng.choice(["yellow", "orange"])
+    severity = rng.choice([Severity.YELLOW, Severity.ORANGE])
     at = raised_at
     out: list[AlarmEvent] = [
         AlarmRaised(event_id=uuid4().hex, seq=1, occurred_at=at, severity=severity, **common)
@@ -61,8 +62,8 @@ def _history(rng: random.Random, device: str, enterprise: str, division: str,
     if condition == "offline":
         then(ConditionCleared, rng.randint(600, 2 * 86400))
     if rng.random() < 0.3:
-        then(SeverityChanged, 30, from_severity=severity, to_severity="red")
-        severity = "red"
+        then(SeverityChanged, 30, from_severity=severity, to_severity=Severity.RED)
+        severity = Severity.RED
     if rng.random() < 0.25:
         then(Escalated, rng.randint(300, 3600), level="county", reason="ack_overdue")
         if rng.random() < 0.5:
