@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from alerts.routing import Audience
 
@@ -41,11 +41,14 @@ class Contact(BaseModel):
             raise ValueError("a webhook contact needs secret (the receiver checks the HMAC)")
         if self.channel == "sms" and self.phone is None:
             raise ValueError("an sms contact needs phone")
-        if self.url is not None and not self.url.get_secret_value().startswith(
-            ("http://", "https://")
-        ):
-            raise ValueError("url must start with http:// or https://")
         return self
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, url: SecretStr | None) -> SecretStr | None:
+        if url is not None and not url.get_secret_value().startswith(("http://", "https://")):
+            raise ValueError("url must start with http:// or https://")
+        return url
 
 
 class Office(BaseModel):
