@@ -5,6 +5,7 @@ them."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import time
@@ -119,7 +120,7 @@ def test_an_unacknowledged_red_alarm_is_reminded_each_period_adding_the_escalati
         assert first.wait_joined(30), "the consumer never joined"
         producer(event)
         _wait(lambda: len(_rounds(robot, "A")) >= 1, 20, "the first reminder")
-        assert [r.query["key"] for r in robot.accepted()][0] == "A"  # the alarm itself, first
+        assert robot.accepted()[0].query["key"] == "A"  # the alarm itself, first
         time.sleep(PERIOD_S * 0.3)
     finally:
         first.stop()  # the restart, between two rounds
@@ -141,5 +142,5 @@ def test_an_unacknowledged_red_alarm_is_reminded_each_period_adding_the_escalati
     alarms = [r for r in robot.accepted() if not ROUND.search(r.json()["markdown"]["content"])]
     assert [r.query["key"] for r in alarms] == ["A"]  # the alarm once, to the contacts only
     times = [r.at for r in robot.accepted() if r.query["key"] == "A"]
-    gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     assert all(PERIOD_S * 0.7 < gap < PERIOD_S * 2 for gap in gaps), gaps

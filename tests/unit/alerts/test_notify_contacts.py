@@ -18,12 +18,15 @@ offices:
       - {name: 值班群, channel: wecom, url: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K1"}
     escalation:
       - {name: 王科长, channel: sms, phone: "13800000001"}
-      - {name: 钉钉群, channel: dingtalk, url: "https://oapi.dingtalk.com/robot/send?access_token=T", secret: SECabc}
+      - name: 钉钉群
+        channel: dingtalk
+        url: "https://oapi.dingtalk.com/robot/send?access_token=T"
+        secret: SECabc
   - office: gas_authority
     division: "330106"
     name: 西湖区燃气办
     contacts:
-      - {name: 飞书群, channel: feishu, url: "https://open.feishu.cn/open-apis/bot/v2/hook/H", secret: s3}
+      - {name: 飞书群, channel: feishu, url: "https://open.feishu.cn/hook/H", secret: s3}
 """
 
 BAD = """\
