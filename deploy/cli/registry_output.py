@@ -10,12 +10,25 @@ from storage.registry_audit import AuditEntry
 from storage.registry_changes import Change, ImportPlan
 
 
+def _value(value: object) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {v:g}" for k, v in value.items()) + "}"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return "-" if value is None else str(value)
+
+
 def _fields(change: Change) -> str:
-    parts = []
-    for name in change.fields():
-        before = (change.before or {}).get(name)
-        after = (change.after or {}).get(name)
-        parts.append(f"{name} {before!r} -> {after!r}" if name == "enterprise" else name)
+    """`location A -> B, thresholds - -> {level1: 15}`: what changed, before and after."""
+    before, after = change.before or {}, change.after or {}
+    names = change.fields()
+    parts = [
+        f"{name} {_value(before.get(name))} -> {_value(after.get(name))}"
+        for name in names
+        if name != "mqtt_password"
+    ]
+    if "mqtt_password" in names:
+        parts.append("mqtt_password")  # that it changed; never a value, not even the hash
     return ", ".join(parts)
 
 
