@@ -144,6 +144,8 @@ def build_notifications(
     if not offices and not directory.has_everyone():
         return None
     config = config_of(settings)
+    # httpx logs every request's URL at INFO, and a robot's URL carries its access key.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     client = httpx.Client(timeout=5.0)
     deliverer = Deliverer(store, directory, channels(settings, client), config, metrics)
     watch = (
