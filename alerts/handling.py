@@ -27,6 +27,7 @@ class Request:
     comment: str | None = None
     cause: Cause | None = None
     assignee: str | None = None
+    due_at: datetime | None = None
     command_id: str | None = None
 
 
@@ -57,6 +58,7 @@ def submit(svc: Services, scope: Scope, alarm_id: str, request: Request) -> str:
             comment=request.comment,
             cause=request.cause,
             assignee=request.assignee,
+            due_at=request.due_at,
             issued_at=datetime.now(UTC),
         )
     )

@@ -40,3 +40,15 @@ def check(action: str, state: str, role: str, supervised: bool) -> None:
         raise Conflict("the alarm is already under supervision")
     if action == "lift_supervision" and not supervised:
         raise Conflict("the alarm is not under supervision")
+
+
+def allowed(state: str, role: str, supervised: bool) -> list[str]:
+    """The actions `role` may take on an alarm in `state` now, in ACTIONS order."""
+    found = []
+    for action in ACTIONS:
+        try:
+            check(action, state, role, supervised)
+        except (Conflict, Forbidden):
+            continue
+        found.append(action)
+    return found

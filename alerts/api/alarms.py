@@ -21,7 +21,7 @@ from storage import history, queries
 
 router = APIRouter(prefix="/api/v1/alarms", tags=["alarms"])
 
-Action = Literal["acknowledge", "dispatch", "resolve", "close", "supervise"]
+Action = Literal["acknowledge", "dispatch", "resolve", "close", "supervise", "lift_supervision"]
 # A device or enterprise id as the registry allows it (site alarms live on `site:{enterprise}`).
 _ID = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_:-]+$")]
 _CONDITION = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
@@ -43,6 +43,9 @@ class CommandBody(BaseModel):
     comment: str | None = Field(default=None, max_length=2000)
     cause: Cause | None = None
     assignee: str | None = Field(default=None, max_length=128)
+    due_at: datetime | None = Field(
+        default=None, description="supervise only: when the supervised alarm must be handled"
+    )
     command_id: str | None = Field(
         default=None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$"
     )
@@ -168,7 +171,7 @@ def get_alarm(alarm_id: str, scope: ScopeDep, svc: ServicesDep) -> AlarmWithHist
     "/{alarm_id}/{action}",
     status_code=202,
     response_model=Accepted,
-    summary="acknowledge, dispatch, resolve, close or supervise; the outcome is an event",
+    summary="acknowledge, dispatch, resolve, close, supervise, lift_supervision: an event follows",
 )
 def command(
     alarm_id: str,
@@ -187,6 +190,7 @@ def command(
             comment=body.comment,
             cause=body.cause,
             assignee=body.assignee,
+            due_at=body.due_at,
             command_id=body.command_id,
         ),
     )

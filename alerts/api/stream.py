@@ -19,7 +19,7 @@ from fastapi.responses import StreamingResponse
 from alerts.api.deps import ScopeDep, ServicesDep
 from alerts.auth.scope import Scope
 from alerts.errors import Unavailable
-from alerts.feed.hub import DROPPED, FeedEvent, replay
+from alerts.feed.hub import DROPPED, FeedEvent, RecentIds, position_at, replay, unique
 from alerts.feed.position import Position
 from alerts.services import Services
 
@@ -44,21 +44,33 @@ def _frame(item: FeedEvent, position: Position) -> str:
     )
 
 
-async def _events(
-    request: Request, svc: Services, scope: Scope, last_event_id: str | None
+async def events(
+    request: Request,
+    svc: Services,
+    scope: Scope,
+    last_event_id: str | None,
+    since_ms: int | None = None,
 ) -> AsyncIterator[str]:
+    """The SSE frames for one client: what it missed since `Last-Event-ID` (or since the moment
+    `since_ms`, for a page rendered from a projection that may lag the log), then live."""
     sub = svc.hub.subscribe()
     svc.metrics.sse_clients.inc()
+    # A redelivery may straddle the replay and the live part: one set of ids covers both.
+    recent = RecentIds(20_000)
     try:
         position = sub.start
         resume = Position.decode(last_event_id, svc.hub.partitions) if last_event_id else None
+        if resume is None and since_ms is not None:
+            resume = await asyncio.to_thread(
+                position_at, svc.kafka_bootstrap, svc.topics.alarm_events, since_ms, sub.start
+            )
         yield f"retry: 2000\n: following from {position.encode()}\n\n"
         if resume is not None:
             missed = await asyncio.to_thread(
                 replay, svc.kafka_bootstrap, svc.topics.alarm_events, resume, sub.start
             )
             position = resume
-            for item in missed:
+            for item in unique(missed, recent):
                 position = position.advanced(item.partition, item.offset)
                 if _visible(scope, item.event):
                     yield _frame(item, position)
@@ -74,6 +86,8 @@ async def _events(
             assert isinstance(got, FeedEvent)
             item = got
             position = position.advanced(item.partition, item.offset)
+            if recent.seen(item.event.get("event_id")):
+                continue
             if _visible(scope, item.event):
                 yield _frame(item, position)
                 svc.metrics.delivered.inc()
@@ -104,7 +118,7 @@ async def stream(
     if not svc.hub.ready:
         raise Unavailable("the live feed is starting")
     return StreamingResponse(
-        _events(request, svc, scope, last_event_id),
+        events(request, svc, scope, last_event_id),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -3,6 +3,10 @@
 The consumer runs in a thread (kafka-python is blocking); each subscriber is an asyncio queue
 fed through `call_soon_threadsafe`. A subscriber whose queue is full is dropped (and told so)
 instead of slowing the consumer for everyone.
+
+The worker is at-least-once: after a crash it sends some events again, with the same
+`event_id`. The hub remembers the ids it has fanned out recently and passes a repeat to nobody,
+so no person and no client ever sees one event twice.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +36,29 @@ class FeedEvent:
 
 
 DROPPED = object()  # sentinel put on a queue whose subscriber fell behind
+
+
+class RecentIds:
+    """The last `size` event ids seen: a repeat within them is a redelivery."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self.size = size
+        self._ids: OrderedDict[str, None] = OrderedDict()
+
+    def seen(self, event_id: object) -> bool:
+        """True when `event_id` was seen already; remembers it otherwise."""
+        if not isinstance(event_id, str):
+            return False
+        if event_id in self._ids:
+            return True
+        self._ids[event_id] = None
+        if len(self._ids) > self.size:
+            self._ids.popitem(last=False)
+        return False
+
+
+def unique(items: Iterable[FeedEvent], recent: RecentIds) -> list[FeedEvent]:
+    return [item for item in items if not recent.seen(item.event.get("event_id"))]
 
 
 @dataclass(eq=False)
@@ -59,6 +87,8 @@ class Hub:
         self._ready = threading.Event()
         self.partitions = 0
         self._position = Position(())
+        self._recent = RecentIds()
+        self.repeats = 0  # redelivered events held back
         self._thread = threading.Thread(target=self._run, name="feed-hub", daemon=True)
 
     def start(self) -> None:
@@ -114,6 +144,9 @@ class Hub:
     def _publish(self, item: FeedEvent) -> None:
         with self._lock:
             self._position = self._position.advanced(item.partition, item.offset)
+            if self._recent.seen(item.event.get("event_id")):
+                self.repeats += 1
+                return
             subs = list(self._subs)
         for sub in subs:
             sub.loop.call_soon_threadsafe(self._offer, sub, item)
@@ -169,5 +202,29 @@ def replay(
                     remaining.discard(tp.partition)
                     consumer.pause(tp)
         return out
+    finally:
+        consumer.close()
+
+
+def position_at(bootstrap: str, topic: str, timestamp_ms: int, end: Position) -> Position:
+    """The feed position of the first event at or after `timestamp_ms` on every partition
+    (`end`'s offset where there is none), for a client that starts from a moment (blocking)."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        group_id=None,
+        client_id="hw-alerts-replay",
+    )
+    try:
+        tps = [TopicPartition(topic, p) for p in range(len(end.offsets))]
+        found = consumer.offsets_for_times({tp: timestamp_ms for tp in tps})
+        return Position(
+            tuple(
+                min(found[tp].offset, end.offsets[tp.partition])
+                if found.get(tp) is not None
+                else end.offsets[tp.partition]
+                for tp in tps
+            )
+        )
     finally:
         consumer.close()
