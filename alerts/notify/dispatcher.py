@@ -26,6 +26,8 @@ from storage.datastore import Datastore
 
 # Someone signed for the alarm (or it is inhibited): its reminders stop at once.
 STOPS_REMINDERS = frozenset({"Acknowledged", "Dispatched", "Resolved", "Closed", "Suppressed"})
+# The events `policy.notifications_for` may notify of (the others need no registry lookup).
+NOTIFIED = frozenset({"AlarmRaised", "Escalated", "Supervised"})
 
 
 class Dispatcher:
@@ -51,6 +53,8 @@ class Dispatcher:
             severity = str(event["to_severity"])
             period = self._config.remind_s.get(severity, 0.0)
             self._store.run(lambda conn: db.change_severity(conn, alarm_id, severity, period))
+            return 0
+        if kind not in NOTIFIED:
             return 0
         facts = self._facts(str(event.get("enterprise_id", "")), str(event.get("device_id", "")))
         notices = notifications_for(self._table, event, facts.industry)
