@@ -17,13 +17,14 @@ class RetryPolicy:
         return float(min(self.max_backoff_s, self.backoff_s * 2 ** (failed_attempts - 1)))
 
 
-# Robots take at most 20 messages a minute (DingTalk, WeCom), so their backoff starts at a few
-# seconds; SMS is paid per attempt and gateways retry themselves, so it tries less often.
+# Robots take at most 20 messages a minute (DingTalk, WeCom), so their retries spread over a few
+# minutes (5 + 10 + 20 + 40 + 80 s); SMS is paid per attempt and gateways retry themselves, so
+# it tries less often.
 DEFAULT_RETRY = {
     "webhook": RetryPolicy(5, 1.0),
-    "wecom": RetryPolicy(5, 3.0),
-    "dingtalk": RetryPolicy(5, 3.0),
-    "feishu": RetryPolicy(5, 3.0),
+    "wecom": RetryPolicy(6, 5.0),
+    "dingtalk": RetryPolicy(6, 5.0),
+    "feishu": RetryPolicy(6, 5.0),
     "sms": RetryPolicy(3, 10.0),
     "log": RetryPolicy(1, 0.0),
 }

@@ -56,6 +56,7 @@ class AlarmMessage(BaseModel):
     link: str
     round: int = 0  # reminders: which one
     level: str = ""  # escalations: county | city
+    reason: str = ""  # escalations: ack_overdue | resolve_overdue
     held: int = 0  # summaries: how many alarm messages were merged into this one
 
     def headline(self) -> str:
@@ -63,7 +64,9 @@ class AlarmMessage(BaseModel):
         what = CONDITION_WORDS.get(self.condition, self.condition)
         prefix = {
             "alarm": f"【{colour}预警】",
-            "reminder": f"【{colour}预警·第{self.round}次催办】未签收：",
+            "reminder": f"【{colour}预警·第{self.round}次催办】未签收："
+            if self.round
+            else f"【{colour}预警·{_OVERDUE.get(self.reason, '超时')}】",
             "escalation": f"【{colour}预警·已升级至{_LEVELS.get(self.level, self.level)}】",
             "supervision": f"【{colour}预警·挂牌督办】",
             "summary": f"【{colour}预警·频繁报警汇总】",
@@ -93,6 +96,7 @@ class AlarmMessage(BaseModel):
 
 
 _LEVELS = {"county": "区县", "city": "市"}
+_OVERDUE = {"ack_overdue": "超时未签收", "resolve_overdue": "超时未处置"}
 
 
 def _value(value: float | None, threshold: float | None) -> str:
@@ -140,4 +144,5 @@ def from_event(
         occurred_at=when,
         link=alarm_link(console_url, alarm_id),
         level=str(event.get("level", "")),
+        reason=str(event.get("reason", "")) if event.get("type") == "Escalated" else "",
     )

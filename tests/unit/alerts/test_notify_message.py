@@ -88,3 +88,22 @@ def test_an_overlong_wecom_message_is_cut_to_4096_bytes_but_keeps_its_link() -> 
 def test_backoff_doubles_from_the_first_delay_up_to_the_cap() -> None:
     policy = RetryPolicy(attempts=6, backoff_s=2.0, max_backoff_s=10.0)
     assert [policy.delay(n) for n in range(1, 6)] == [2.0, 4.0, 8.0, 10.0, 10.0]
+
+
+def test_an_escalation_reminds_the_township_that_it_is_overdue_and_tells_the_county() -> None:
+    event = _event(type="Escalated", level="county", reason="ack_overdue")
+    made = {
+        kind: from_event(
+            event,
+            kind,
+            enterprise_name="某餐馆",
+            device_location="后厨",
+            township="西溪街道",
+            console_url="http://c",
+        ).headline()
+        for kind in ("reminder", "escalation")
+    }
+    assert made == {
+        "reminder": "【红色预警·超时未签收】联锁切断失效",
+        "escalation": "【红色预警·已升级至区县】联锁切断失效",
+    }
