@@ -117,6 +117,8 @@ def _fold(start: datetime, end: datetime, rows: Sequence[Sequence[Any]]) -> Upti
     townships: list[GroupUptime] = []
     enterprises: list[GroupUptime] = []
     for g_e, g_t, enterprise, name, township, devices, ratio, episodes in rows:
+        if not devices:
+            continue  # the grand total of an empty scope: no ratio to give
         if not g_e:
             enterprises.append(
                 GroupUptime(enterprise, name, township, devices, ratio, int(episodes))

@@ -3,6 +3,7 @@ trend page draws beside them: thresholds, alarms and online/offline history."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -22,6 +23,8 @@ BucketParam = Literal["auto", "raw", "1m", "1h", "1d"]
 
 # Occupational exposure limits of DOMAIN section 2 as streams/profiles.py applies them
 # (alerts/ may not import streams/); a toxic detector's level 1 is 1x, level 2 2x.
+# A registry id (schemas.registry.Identifier): anything else is no registered device.
+_REGISTERED = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _EXPOSURE_LIMITS = {"H2S": 10.0, "CO": 20.0, "NH3": 20.0, "CL2": 1.0}
 
 
@@ -64,7 +67,7 @@ def list_devices(
     svc: ServicesDep,
     status: Literal["online", "offline"] | None = None,
     division: Annotated[str | None, Query(pattern=r"^[0-9]{1,12}$")] = None,
-    enterprise: Annotated[str | None, Query(max_length=80)] = None,
+    enterprise: Annotated[str | None, Query(pattern=_REGISTERED.pattern)] = None,
 ) -> list[DeviceOut]:
     """`division` (a prefix inside the scope) and `enterprise` narrow the scope's devices."""
     prefix = scope.division_prefix
@@ -80,6 +83,8 @@ def list_devices(
 
 
 def _device(svc: Services, scope: Scope, device_id: str) -> trend.DeviceInfo:
+    if not _REGISTERED.match(device_id):
+        raise NotFound(f"no device {device_id!r} in your scope")
     found = trend.device_in_scope(
         svc.store, device_id, scope.division_prefix, scope.family_names, scope.enterprise_id
     )

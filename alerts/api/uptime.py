@@ -5,8 +5,9 @@ offline episodes."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from alerts.api import periods
@@ -75,12 +76,12 @@ def get_uptime(
 
 
 @router.get(
-    "/enterprises/{enterprise_id}/episodes",
+    "/episodes",
     response_model=EpisodesOut,
     summary="an enterprise's offline episodes in the period",
 )
 def get_episodes(
-    enterprise_id: str,
+    enterprise_id: Annotated[str, Query(alias="enterprise", pattern=r"^[A-Za-z0-9_-]{1,64}$")],
     scope: ScopeDep,
     svc: ServicesDep,
     period: periods.Period = "week",

@@ -74,11 +74,14 @@ def test_a_county_sees_the_weeks_uptime_and_who_is_under_95_percent(
     assert [e["key"] for e in body["below_target"]] == [fleet["two"]]
     assert body["enterprises"][0]["key"] == fleet["two"]  # worst first
     assert body["how_computed"]
+    empty = client.get("/api/v1/uptime", params={"division": "330106009"}, headers=headers)
+    assert empty.status_code == 200 and empty.json()["total"] is None
 
     episodes = client.get(
-        f"/api/v1/uptime/enterprises/{fleet['two']}/episodes",
-        params={"period": "week", "start": WEEK.date().isoformat()}, headers=headers,
-    ).json()["episodes"]  # fmt: skip
+        "/api/v1/uptime/episodes",
+        params={"enterprise": fleet["two"], "period": "week", "start": WEEK.date().isoformat()},
+        headers=headers,
+    ).json()["episodes"]
     assert [(e["device_id"], e["offline_s"]) for e in episodes] == [
         (fleet["d4"], 20 * 3600.0),
         (fleet["d5"], 12 * 3600.0),
@@ -99,7 +102,7 @@ def test_a_township_sees_only_its_own_and_other_jurisdictions_are_not_found(
     )
     assert outside.status_code == 404
     theirs = client.get(
-        f"/api/v1/uptime/enterprises/{fleet['two']}/episodes", params=params, headers=headers
+        "/api/v1/uptime/episodes", params={**params, "enterprise": fleet["two"]}, headers=headers
     )
     assert theirs.status_code == 404
     bad = client.get("/api/v1/uptime", params={"period": "year"}, headers=headers)
