@@ -118,3 +118,14 @@ def test_an_empty_file_has_no_offices_and_broken_yaml_names_its_line() -> None:
     with pytest.raises(ContactsFileInvalid) as refused:
         parse("offices:\n  - office: [\n", load_table())
     assert refused.value.errors[0].line >= 2
+
+
+def test_the_example_contacts_file_is_valid() -> None:
+    from pathlib import Path
+
+    import alerts.notify
+    from alerts.notify.contacts_file import load
+
+    example = Path(alerts.notify.__file__).parent / "contacts.example.yaml"
+    offices = load(example, load_table()).offices
+    assert {o.office for o in offices} == {"township", "gas_authority", "county"}
