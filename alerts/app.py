@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 from starlette.routing import Match
 
+from alerts import console
 from alerts.api import (
     alarms,
     devices,
@@ -28,13 +29,18 @@ def create_app(services: Services) -> FastAPI:
         version="1",
         description="Alarms, live feed, devices and reports of the caller's jurisdiction. "
         "Every call but /healthz, /readyz and /metrics needs `Authorization: Bearer <token>` "
-        "(`./run token`).",
+        "(`./run token`). People use the console at `/console/` (accounts: `./run user`).",
+        # Served from the local swagger-ui-dist by the console's assets, never a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.services = services
     routers = (alarms, maintenance, stream, devices, reports, overview, uptime, health)
     for router in (module.router for module in routers):
         app.include_router(router)
     errors.install(app)
+    if services.console is not None:
+        console.install(app, errors.handle)
 
     @app.middleware("http")
     async def count(

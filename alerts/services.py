@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from alerts.commands import CommandBus
+from alerts.console.config import ConsoleConfig
 from alerts.feed.hub import Hub
 from alerts.metrics import AlertsMetrics
 from alerts.notify.consumer import NotificationConsumer
@@ -23,3 +24,4 @@ class Services:
     kafka_bootstrap: str
     heartbeat_s: float = 15.0
     notifications: NotificationConsumer | None = None
+    console: ConsoleConfig | None = None

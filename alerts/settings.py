@@ -37,3 +37,9 @@ class AlertsSettings(Endpoints):
     notify_flap_limit: int = 3
     notify_backoff_s: float = 0.0  # 0: each channel's own first backoff
     notify_tick_s: float = 1.0
+    # The console (alerts/console/): a session ends after this long without a request.
+    console_session_idle_s: float = 8 * 3600
+    # Failed logins: from the 4th in the window on, each answer waits this long more.
+    console_login_delay_s: float = 1.0
+    console_login_refuse_after: int = 10
+    console_login_window_s: float = 900.0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from alerts.errors import AlertsError, Conflict, Forbidden, NotFound, Unauthorized, Unavailable
 from storage.errors import StorageError
@@ -18,11 +18,12 @@ STATUS: dict[type[Exception], int] = {
 }
 
 
-def install(app: FastAPI) -> None:
-    async def handle(_request: Request, exc: Exception) -> JSONResponse:
-        status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 500)
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        return JSONResponse({"detail": str(exc) or type(exc).__name__}, status, headers=headers)
+async def handle(_request: Request, exc: Exception) -> Response:
+    status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 500)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse({"detail": str(exc) or type(exc).__name__}, status, headers=headers)
 
+
+def install(app: FastAPI) -> None:
     app.add_exception_handler(AlertsError, handle)
     app.add_exception_handler(StorageError, handle)

@@ -26,9 +26,9 @@ from alerts.services import Services
 router = APIRouter(prefix="/api/v1", tags=["live feed"])
 
 
-def _visible(scope: Scope, event: dict[str, object]) -> bool:
+def _visible(scope: Scope, event: dict[str, object], routed_only: bool = True) -> bool:
     # Alarms inside a declared maintenance window are recorded, not routed (DOMAIN section 3).
-    if event.get("type") == "Suppressed" or event.get("suppressed_window"):
+    if routed_only and (event.get("type") == "Suppressed" or event.get("suppressed_window")):
         return False
     return scope.sees(
         str(event.get("enterprise_id", "")),
@@ -50,9 +50,11 @@ async def events(
     scope: Scope,
     last_event_id: str | None,
     since_ms: int | None = None,
+    routed_only: bool = True,
 ) -> AsyncIterator[str]:
     """The SSE frames for one client: what it missed since `Last-Event-ID` (or since the moment
-    `since_ms`, for a page rendered from a projection that may lag the log), then live."""
+    `since_ms`, for a page rendered from a projection that may lag the log), then live.
+    `routed_only=False` keeps suppressed alarms (the console marks them instead)."""
     sub = svc.hub.subscribe()
     svc.metrics.sse_clients.inc()
     # A redelivery may straddle the replay and the live part: one set of ids covers both.
@@ -72,7 +74,7 @@ async def events(
             position = resume
             for item in unique(missed, recent):
                 position = position.advanced(item.partition, item.offset)
-                if _visible(scope, item.event):
+                if _visible(scope, item.event, routed_only):
                     yield _frame(item, position)
         while not await request.is_disconnected():
             try:
@@ -88,7 +90,7 @@ async def events(
             position = position.advanced(item.partition, item.offset)
             if recent.seen(item.event.get("event_id")):
                 continue
-            if _visible(scope, item.event):
+            if _visible(scope, item.event, routed_only):
                 yield _frame(item, position)
                 svc.metrics.delivered.inc()
                 _observe_latency(svc, item)
