@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from schemas.envelope import ReadingEnvelope
 from schemas.families import Channel, Family
 from schemas.readings import MODELS
@@ -46,12 +48,20 @@ def payload_schemas() -> dict[str, JsonDoc]:
 
 
 def _batch_schema() -> JsonDoc:
+    # ts and seq as every single message has them (ajv's strict mode wants every required
+    # property declared); the rest of an item is its family's and channel's payload.
+    heartbeat = MODELS[(Family.GAS, Channel.HEARTBEAT)].model_json_schema(mode="validation")
     item = {
         "type": "object",
         "required": ["device_id", "channel", "ts", "seq"],
         "properties": {
             "device_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
             "channel": {"enum": [c.value for c in Channel]},
+            "ts": {
+                "anyOf": [{"type": "string", "format": "date-time"}, {"type": "integer"}],
+                "description": _TS_NOTE,
+            },
+            "seq": heartbeat["properties"]["seq"],
         },
         "description": "One message of the device's family and channel, plus device_id and "
         "channel; each item is accepted or rejected on its own.",
@@ -96,8 +106,9 @@ def asyncapi() -> JsonDoc:
         "kafka_readings": _kafka_channel(READINGS, "reading_envelope"),
         "kafka_rejected": _kafka_channel(REJECTED, "rejected_message"),
     }
-    messages["reading_envelope"] = {"payload": ReadingEnvelope.model_json_schema()}
-    messages["rejected_message"] = {"payload": RejectedMessage.model_json_schema()}
+    shared: JsonDoc = {}
+    messages["reading_envelope"] = {"payload": _component_payload(ReadingEnvelope, shared)}
+    messages["rejected_message"] = {"payload": _component_payload(RejectedMessage, shared)}
     channels = {**mqtt_channels, **kafka_channels}
     return {
         "asyncapi": "3.0.0",
@@ -121,8 +132,20 @@ def asyncapi() -> JsonDoc:
                 for name in kafka_channels
             },
         },
-        "components": {"messages": messages},
+        "components": {"messages": messages, "schemas": dict(sorted(shared.items()))},
     }
+
+
+def _component_payload(model: type[BaseModel], shared: JsonDoc) -> JsonDoc:
+    """The model's schema with its nested definitions moved to `components.schemas`.
+
+    pydantic puts them under the payload's own `$defs` and refers to `#/$defs/X`, which in
+    an AsyncAPI document points at the document's root, where there is no `$defs`: the
+    parser (and every tool built on it) refused the document for those dangling refs.
+    """
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    shared.update(schema.pop("$defs", {}))
+    return schema
 
 
 def _kafka_channel(topic: str, message: str) -> JsonDoc:

@@ -16,13 +16,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     export = actions.add_parser(
         "export",
         help="write <family>.<channel>.schema.json per payload and asyncapi.json into DIR",
+        description="JSON Schema (draft 2020-12) of every device payload and the field-gateway "
+        "batch, and an AsyncAPI 3.0 document of the MQTT channels and Kafka topics that refers "
+        "to them by relative path (keep the files together). tests/contracts checks them with "
+        "the official AsyncAPI parser and ajv.",
     )
     export.add_argument("dir", type=Path, help="output directory (created if missing)")
     export.set_defaults(handler=_export)
 
 
 def _export(args: argparse.Namespace) -> int:
-    out: Path = args.dir
+    export(args.dir)
+    return 0
+
+
+def export(out: Path) -> None:
+    """Write every payload schema and asyncapi.json into `out`; CliError when it cannot."""
     try:
         out.mkdir(parents=True, exist_ok=True)
         docs = payload_schemas()
@@ -32,7 +41,6 @@ def _export(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CliError(f"cannot write to {out}: {exc.strerror}") from exc
     print(f"wrote {len(docs)} payload schemas and asyncapi.json to {out}")
-    return 0
 
 
 def _dump(doc: object) -> str:
