@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from alerts import handling
-from alerts.api import limits
+from alerts import alarm_search, handling
 from alerts.api.deps import ScopeDep, ServicesDep
-from alerts.auth.scope import Scope
 from alerts.csv_stream import stream_csv
 from schemas.events import Cause
 from schemas.families import Family, Severity
@@ -57,59 +55,13 @@ class Accepted(BaseModel):
     action: Action
 
 
-def _cursor(after: tuple[datetime, str] | None) -> str | None:
-    if after is None:
-        return None
-    return base64.urlsafe_b64encode(f"{after[0].isoformat()}|{after[1]}".encode()).decode()
-
-
-def _after(cursor: str | None) -> tuple[datetime, str] | None:
-    if not cursor:
-        return None
+def _after(cursor: str | None) -> history.Keyset | None:
     try:
-        ts, alarm_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
-        return datetime.fromisoformat(ts), alarm_id
+        return alarm_search.decode_cursor(cursor)
     except ValueError as exc:
-        from fastapi.exceptions import RequestValidationError
-
         raise RequestValidationError(
             [{"loc": ("query", "cursor"), "msg": "not a cursor from this API", "type": "value"}]
         ) from exc
-
-
-def _filter(
-    scope: Scope,
-    state: str,
-    families: list[Family] | None,
-    severities: list[Severity] | None,
-    since: datetime | None,
-    until: datetime | None,
-    narrower: dict[str, Any],
-) -> history.HistoryFilter:
-    wanted = tuple(f.value for f in families or ())
-    if scope.families:
-        allowed = set(scope.family_names)
-        wanted = tuple(f for f in wanted if f in allowed) or scope.family_names
-        if families and not set(wanted) & {f.value for f in families}:
-            wanted = ("-",)  # asked only for families outside the scope: nothing matches
-    division = narrower.pop("division")
-    prefix = scope.division_prefix
-    if division is not None and division.startswith(prefix):
-        prefix = division
-    elif division is not None and not prefix.startswith(division):
-        wanted = ("-",)  # a division outside the scope: nothing matches
-    if narrower.get("overdue") is not None:
-        narrower["overdue_limits"] = limits.by_severity()
-    return history.HistoryFilter(
-        division_prefix=prefix,
-        families=wanted,
-        scope_enterprise=scope.enterprise_id,
-        severities=tuple(s.value for s in severities or ()),
-        state=state,  # type: ignore[arg-type]
-        since=since,
-        until=until,
-        **narrower,
-    )
 
 
 @router.get("", response_model=AlarmList, summary="alarms in the caller's scope, newest first")
@@ -137,24 +89,29 @@ def list_alarms(
     the overview counts it: escalated or past its severity's limit now). `format=csv` exports
     every page of the same filter (streamed, from `cursor` on) with the JSON rows' columns
     but `view`."""
-    narrower = {
-        "enterprises": tuple(enterprise or ()),
-        "devices": tuple(device or ()),
-        "conditions": tuple(condition or ()),
-        "causes": tuple(cause or ()),
-        "division": division,
-        "supervised": supervised,
-        "suppressed": suppressed,
-        "overdue": overdue,
-    }
-    flt = _filter(scope, state, family, severity, since, until, narrower)
+    search = alarm_search.Search(
+        state=state,
+        families=tuple(f.value for f in family or ()),
+        severities=tuple(s.value for s in severity or ()),
+        since=since,
+        until=until,
+        division=division,
+        enterprises=tuple(enterprise or ()),
+        devices=tuple(device or ()),
+        conditions=tuple(condition or ()),
+        causes=tuple(cause or ()),
+        supervised=supervised,
+        suppressed=suppressed,
+        overdue=overdue,
+    )
+    flt = alarm_search.scoped(scope, search)
     after = _after(cursor)
     if format == "csv":
         found = history.search_all(svc.store, flt, after=after)
         rows = ([getattr(a, c) for c in history.CSV_COLUMNS] for a in found)
         return stream_csv(history.CSV_COLUMNS, rows, "alarms.csv")
     page = history.search(svc.store, flt, after=after, limit=limit)
-    return AlarmList(items=page.items, next_cursor=_cursor(page.next_after))
+    return AlarmList(items=page.items, next_cursor=alarm_search.encode_cursor(page.next_after))
 
 
 @router.get(
