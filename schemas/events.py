@@ -9,6 +9,11 @@ byte-identical events, and consumers dedupe by `event_id`.
 
 `seq` is per alarm, from 1 and gap-free. One exception: a `CommandRejected` about an alarm the
 worker does not know has `seq = 0`, because it belongs to no alarm's history.
+
+Device presence is on this log too, apart from any alarm: `DeviceWentOffline` and
+`DeviceCameOnline` of one offline episode share its `alarm_id` (the episode id, seq 1 and 2),
+with `condition` "presence" and no severity. The offline *alarm* of the episode may be closed
+(or inhibited by its site) long before the device returns; its status follows these events.
 """
 
 from __future__ import annotations
@@ -138,6 +143,26 @@ class Suppressed(EventEnvelope):
     reason: str
 
 
+PRESENCE = "presence"
+
+
+class DeviceWentOffline(EventEnvelope):
+    """Nothing arrived for `offline_after_s` after `last_seen_at`; dated by that deadline."""
+
+    type: Literal["DeviceWentOffline"] = "DeviceWentOffline"
+    condition: str = PRESENCE
+    last_seen_at: UtcDatetime
+    offline_after_s: float = Field(gt=0)
+
+
+class DeviceCameOnline(EventEnvelope):
+    """The first message after an offline episode, dated by when it was received."""
+
+    type: Literal["DeviceCameOnline"] = "DeviceCameOnline"
+    condition: str = PRESENCE
+    offline_since: UtcDatetime
+
+
 class CommandRejected(CommandOutcome):
     type: Literal["CommandRejected"] = "CommandRejected"
     command: str
@@ -156,7 +181,9 @@ AlarmEvent = Annotated[
     | Supervised
     | SupervisionLifted
     | Suppressed
-    | CommandRejected,
+    | CommandRejected
+    | DeviceWentOffline
+    | DeviceCameOnline,
     Field(discriminator="type"),
 ]
 

@@ -1,4 +1,4 @@
-"""Persisted read models: the `alarms` and `device_status` projections.
+"""Persisted read models: the `alarms`, `device_status` and `device_offline_intervals` projections.
 
 storage/ does not import streams/, so views arrive here as plain dicts (a pydantic view's
 `model_dump(mode="json")`); the whole view is kept in a `view` JSONB column beside the columns
@@ -26,9 +26,14 @@ ALARM_COLUMNS = (
     "last_seq", "updated_at", "supervision_due_at", "follows_alarm_id",
 )  # fmt: skip
 DEVICE_COLUMNS = (
-    "device_id", "online", "since", "last_offline_at", "offline_episodes", "offline_alarm_id",
+    "device_id", "online", "since", "last_offline_at", "offline_episodes", "episode_id",
     "updated_at",
 )  # fmt: skip
+# An interval's key column predates presence episodes: it holds the episode id.
+_SAVE_INTERVAL = (
+    "INSERT INTO device_offline_intervals (alarm_id, device_id, started_at, ended_at)"
+    " VALUES (%s, %s, %s, %s)"
+)
 
 
 def _upsert_sql(table: str, key: str, columns: Sequence[str]) -> str:
@@ -82,10 +87,29 @@ class ProjectionStore:
             rows = conn.execute("SELECT view FROM device_status ORDER BY device_id")
             return [r[0] for r in rows]
 
-    def rebuild(self, alarms: Iterable[View], devices: Iterable[View]) -> None:
-        """Replace both projections with the given views in one transaction.
+    def load_offline_intervals(self) -> list[dict[str, Any]]:
+        """The fields of `streams.projections.OfflineInterval`, one dict per episode."""
+        with self.datastore.transaction() as conn:
+            rows = conn.execute(
+                "SELECT alarm_id, device_id, started_at, ended_at FROM device_offline_intervals"
+                " ORDER BY alarm_id"
+            ).fetchall()
+        return [
+            {
+                "episode_id": episode, "device_id": device, "started_at": started,
+                "ended_at": ended,
+            }
+            for episode, device, started, ended in rows
+        ]
 
-        Readers see either the old or the new state, never a mix.
+    def rebuild(
+        self,
+        alarms: Iterable[View],
+        devices: Iterable[View],
+        intervals: Iterable[View] | None = None,
+    ) -> None:
+        """Replace the projections with the given views in one transaction (the offline
+        intervals only when given). Readers see either the old or the new state, never a mix.
         """
         with self.datastore.transaction() as conn:
             conn.execute("DELETE FROM alarms")
@@ -94,3 +118,10 @@ class ProjectionStore:
                 save_alarm(conn, alarm)
             for device in devices:
                 save_device(conn, device)
+            if intervals is not None:
+                conn.execute("DELETE FROM device_offline_intervals")
+                for i in intervals:
+                    conn.execute(
+                        _SAVE_INTERVAL,
+                        (i["episode_id"], i["device_id"], i["started_at"], i.get("ended_at")),
+                    )

@@ -22,6 +22,7 @@ from streams.alarms.commands import apply_command
 from streams.alarms.detections import apply_decisions, apply_follow_ups
 from streams.alarms.escalation import apply_escalations, next_escalation
 from streams.alarms.ids import reading_trigger
+from streams.alarms.presence import came_online, went_offline
 from streams.alarms.records import DeviceAlarms, DeviceContext, Trigger
 from streams.errors import UnknownDevice
 from streams.profiles import DeviceProfile
@@ -74,6 +75,8 @@ class DeviceState(BaseModel):
     presence: OfflineState = OfflineState()
     # The deadline of an offline episode whose alarm waits for the site's verdict.
     offline_held: datetime | None = None
+    # The deadline that started the current offline episode (it names the episode).
+    offline_since: datetime | None = None
     offline_episodes: tuple[datetime, ...] = ()
     valve: InterlockState = InterlockState()
     alarms: DeviceAlarms = DeviceAlarms()
@@ -102,6 +105,7 @@ def on_reading(
         return state, Outcome(dropped=reason)
     outcome = Outcome()
     first_seen = state.presence.last_seen is None
+    episode = _episode_start(state, profile)
     presence, back = offline.on_seen(state.presence, reading.received_at)
     if first_seen or back:
         outcome.presence = True
@@ -112,6 +116,7 @@ def on_reading(
             "family": reading.family,
             "last_seq": reading.seq if reading.seq is not None else state.last_seq,
             "presence": presence,
+            "offline_since": None,
         }
     )
     state, decisions = _detect(state, reading, profile)
@@ -123,6 +128,9 @@ def on_reading(
     trigger = Trigger(
         reading_trigger(reading.device_id, reading.seq or 0), reading.ts, reading.received_at
     )
+    if episode is not None:
+        back_at = max(reading.received_at, episode)
+        outcome.events.append(came_online(ctx, episode, back_at, trigger.trigger_id))
     found = [*back, *decisions]
     alarms, follow_ups = apply_follow_ups(state.alarms, ctx, found, trigger)
     alarms, events = apply_decisions(alarms, ctx, found, trigger)
@@ -213,8 +221,13 @@ def on_clock(
     deadline = offline.deadline(state.presence, profile.offline)
     presence, went = offline.on_tick(state.presence, now, profile.offline)
     episodes = state.offline_episodes
+    since = state.offline_since
     if went and deadline is not None:
-        outcome.presence = False
+        outcome.presence, since = False, deadline
+        last_seen = state.presence.last_seen or deadline
+        outcome.events.append(
+            went_offline(ctx, deadline, last_seen, profile.offline.offline_after_s)
+        )
         episodes, flagged = tamper.evaluate_offline_episode(episodes, deadline, profile.tamper)
         if profile.offline.site_hold_s > 0:
             state, went = state.model_copy(update={"offline_held": deadline}), []
@@ -231,10 +244,24 @@ def on_clock(
     outcome.events += escalated
     state = state.model_copy(
         update={
-            "presence": presence, "offline_episodes": episodes, "valve": valve, "alarms": alarms
+            "presence": presence, "offline_episodes": episodes, "valve": valve, "alarms": alarms,
+            "offline_since": since,
         }
     )
     return state, outcome
+
+
+def _episode_start(state: DeviceState, profile: DeviceProfile) -> datetime | None:
+    """The deadline that started the offline episode a reading now ends (None if online).
+    A state saved before episodes were kept has none: its deadline is recomputed."""
+    if not state.presence.offline:
+        return None
+    if state.offline_since is not None:
+        return state.offline_since
+    last_seen = state.presence.last_seen
+    if last_seen is None:
+        return None
+    return last_seen + timedelta(seconds=profile.offline.offline_after_s)
 
 
 def on_site_covered(

@@ -22,6 +22,8 @@ from schemas.events import (
     Closed,
     CommandRejected,
     ConditionCleared,
+    DeviceCameOnline,
+    DeviceWentOffline,
     Dispatched,
     Escalated,
     Resolved,
@@ -29,12 +31,12 @@ from schemas.events import (
     Supervised,
     SupervisionLifted,
     Suppressed,
+    UtcDatetime,
 )
 from schemas.families import Family, Severity
 
 AlarmState = Literal["open", "acknowledged", "dispatched", "resolved", "closed"]
 EscalationStep = Literal["township", "county", "city"]
-OFFLINE = "offline"
 _STEPS: tuple[EscalationStep, ...] = ("township", "county", "city")
 
 
@@ -70,7 +72,8 @@ class AlarmView(BaseModel):
 
 
 class DeviceStatusView(BaseModel):
-    """Whether a device is reporting, derived from its `offline` alarms."""
+    """Whether a device is reporting, from its presence events (not from its offline alarm,
+    which a person may close, or its site inhibit, while the device is still silent)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -79,9 +82,21 @@ class DeviceStatusView(BaseModel):
     since: datetime
     last_offline_at: datetime | None = None
     offline_episodes: int = 0
-    # The offline alarm of the current (or last) episode: makes a redelivered raise harmless.
-    offline_alarm_id: str | None = None
+    # The current (or last) offline episode: makes a redelivered presence event harmless.
+    episode_id: str | None = None
     updated_at: datetime
+
+
+class OfflineInterval(BaseModel):
+    """One offline episode of a device (uptime is the complement); open while `ended_at` is
+    None. Persisted as `device_offline_intervals` keyed by the episode id."""
+
+    model_config = ConfigDict(frozen=True)
+
+    episode_id: str
+    device_id: str
+    started_at: UtcDatetime
+    ended_at: UtcDatetime | None = None
 
 
 def apply_alarm(view: AlarmView | None, event: AlarmEvent) -> AlarmView | None:
@@ -144,32 +159,50 @@ def _changes(view: AlarmView, event: AlarmEvent) -> dict[str, object]:
             # The highest level reached stays, whatever order the reminders come in.
             higher = _STEPS.index(event.level) > _STEPS.index(view.escalation_level)
             return {"escalation_level": event.level} if higher else {}
-        case AlarmRaised() | CommandRejected():
+        case AlarmRaised() | CommandRejected() | DeviceWentOffline() | DeviceCameOnline():
             return {}
 
 
 def apply_device(view: DeviceStatusView | None, event: AlarmEvent) -> DeviceStatusView | None:
-    """Fold one event into its device's status; only `offline` alarms move it."""
-    if event.condition != OFFLINE:
-        return view
+    """Fold one event into its device's status; only presence events move it."""
     at = event.occurred_at
-    if isinstance(event, AlarmRaised):
-        if view is not None and view.offline_alarm_id == event.alarm_id:
-            return view
-        episodes = 0 if view is None else view.offline_episodes
+    if isinstance(event, DeviceWentOffline):
+        if view is not None and view.episode_id == event.alarm_id:
+            return view  # this episode is known already (a redelivery)
         return DeviceStatusView(
             device_id=event.device_id,
             online=False,
             since=at,
             last_offline_at=at,
-            offline_episodes=episodes + 1,
-            offline_alarm_id=event.alarm_id,
+            offline_episodes=(0 if view is None else view.offline_episodes) + 1,
+            episode_id=event.alarm_id,
             updated_at=at,
         )
-    if isinstance(event, ConditionCleared) and view is not None and not view.online:
-        if view.offline_alarm_id != event.alarm_id:
+    if isinstance(event, DeviceCameOnline):
+        if view is None:  # the log lost the episode's start (retention): online from here
+            return DeviceStatusView(
+                device_id=event.device_id, online=True, since=at, episode_id=event.alarm_id,
+                updated_at=at,
+            )
+        if view.online or view.episode_id != event.alarm_id:
             return view
         return view.model_copy(update={"online": True, "since": at, "updated_at": at})
+    return view
+
+
+def apply_interval(view: OfflineInterval | None, event: AlarmEvent) -> OfflineInterval | None:
+    """Fold one event into the offline interval of its episode (keyed by `alarm_id`)."""
+    if isinstance(event, DeviceWentOffline):
+        if view is not None:
+            return view
+        return OfflineInterval(
+            episode_id=event.alarm_id, device_id=event.device_id, started_at=event.occurred_at
+        )
+    if isinstance(event, DeviceCameOnline):
+        if view is None:
+            return None
+        if view.ended_at is None:
+            return view.model_copy(update={"ended_at": event.occurred_at})
     return view
 
 
@@ -190,4 +223,16 @@ def fold_devices(events: Iterable[AlarmEvent]) -> dict[str, DeviceStatusView]:
         folded = apply_device(views.get(event.device_id), event)
         if folded is not None:
             views[event.device_id] = folded
+    return views
+
+
+def fold_intervals(events: Iterable[AlarmEvent]) -> dict[str, OfflineInterval]:
+    """Every offline episode after `events`, by episode id."""
+    views: dict[str, OfflineInterval] = {}
+    for event in events:
+        if not isinstance(event, DeviceWentOffline | DeviceCameOnline):
+            continue
+        folded = apply_interval(views.get(event.alarm_id), event)
+        if folded is not None:
+            views[event.alarm_id] = folded
     return views

@@ -14,7 +14,14 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from schemas.events import AlarmEvent, parse_event
-from streams.projections import AlarmView, DeviceStatusView, fold_alarms, fold_devices
+from streams.projections import (
+    AlarmView,
+    DeviceStatusView,
+    OfflineInterval,
+    fold_alarms,
+    fold_devices,
+    fold_intervals,
+)
 
 
 class ProjectionStore(Protocol):
@@ -22,17 +29,19 @@ class ProjectionStore(Protocol):
 
     def load_alarms(self) -> Any: ...
     def load_device_status(self) -> Any: ...
-    def rebuild(self, alarms: Any, devices: Any) -> Any: ...
+    def load_offline_intervals(self) -> Any: ...
+    def rebuild(self, alarms: Any, devices: Any, intervals: Any = None) -> Any: ...
 
 
 @dataclass(frozen=True, slots=True)
 class Projections:
     alarms: dict[str, AlarmView]
     devices: dict[str, DeviceStatusView]
+    intervals: dict[str, OfflineInterval]  # offline episodes (uptime), by episode id
 
     @classmethod
     def fold(cls, events: list[AlarmEvent]) -> Projections:
-        return cls(fold_alarms(events), fold_devices(events))
+        return cls(fold_alarms(events), fold_devices(events), fold_intervals(events))
 
 
 def read_log(bootstrap: str, topic: str, timeout_s: float = 30.0) -> list[AlarmEvent]:
@@ -91,7 +100,14 @@ def compare(replayed: Projections, store: ProjectionStore) -> list[str]:
         *differences(
             replayed.devices, by_key(store.load_device_status(), "device_id"), "device"
         ),
+        *differences(replayed.intervals, _intervals(store), "offline interval"),
     ]
+
+
+def _intervals(store: ProjectionStore) -> dict[str, OfflineInterval]:
+    # Rows, not JSON views: validated so that times compare in UTC, as the fold dumps them.
+    stored = by_key(store.load_offline_intervals(), "episode_id")
+    return {key: OfflineInterval.model_validate(_as_dict(row)) for key, row in stored.items()}
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
@@ -116,3 +132,4 @@ def summary(projections: Projections) -> Iterable[str]:
         f"{state}={count}" for state, count in sorted(states.items())
     )
     yield f"devices with status: {len(projections.devices)} (offline now: {offline})"
+    yield f"offline episodes: {len(projections.intervals)}"

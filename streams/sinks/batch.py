@@ -16,7 +16,7 @@ import orjson
 import psycopg
 from pydantic import ValidationError
 
-from schemas.events import AlarmEvent, AlarmRaised, parse_event
+from schemas.events import AlarmEvent, DeviceWentOffline, parse_event
 from storage import dead_letters, events, projections
 from storage.batches import POISON_ERRORS, store_bisecting
 from storage.mode import Mode
@@ -43,7 +43,7 @@ class Outcome:
 
     written: dict[str, int] = field(default_factory=dict)
     dead: dict[str, int] = field(default_factory=dict)
-    offline_raised: list[AlarmRaised] = field(default_factory=list)
+    went_offline: list[DeviceWentOffline] = field(default_factory=list)
     # device_id -> (family, newest reading time in the batch), for the last-seen histogram.
     last_seen: dict[str, tuple[str, datetime]] = field(default_factory=dict)
 
@@ -107,8 +107,8 @@ def store_events(conn: psycopg.Connection, records: Sequence[Record], out: Outco
         if new:
             _fold(conn, event)
             out.add(out.written, "alarm_events")
-            if isinstance(event, AlarmRaised) and event.condition == events.OFFLINE:
-                out.offline_raised.append(event)
+            if isinstance(event, DeviceWentOffline):
+                out.went_offline.append(event)
 
 
 def _fold(conn: psycopg.Connection, event: AlarmEvent) -> None:

@@ -107,7 +107,7 @@ class Sink:
             known = self._last_seen.get(device)
             if known is None or known[1] < seen[1]:
                 self._last_seen[device] = seen
-        for event in outcome.offline_raised:
+        for event in outcome.went_offline:
             self.metrics.offline_episodes.labels(
                 township=event.division[:9], family=str(event.family)
             ).inc()

@@ -4,7 +4,14 @@ from collections.abc import Sequence
 
 import pytest
 
-from schemas.events import AlarmEvent, AlarmRaised, ConditionCleared, SeverityChanged
+from schemas.events import (
+    AlarmEvent,
+    AlarmRaised,
+    ConditionCleared,
+    DeviceCameOnline,
+    DeviceWentOffline,
+    SeverityChanged,
+)
 from schemas.families import Family, Severity
 from streams.device import DeviceState, next_deadline
 from streams.directory import StaticDirectory
@@ -83,12 +90,14 @@ def test_a_silent_device_goes_offline_on_a_clock_tick_and_back_with_its_next_rea
     assert first[0].presence  # first sighting is announced to the site aggregation
     tick = encode(ClockTick(device_id=device, now=at(31)))
     state, went = handler.tick("ticks", state, tick)
-    assert [e.condition for e in went.events] == ["offline"]
-    assert went.events[0].occurred_at == at(30)
+    assert [type(e) for e in went.events] == [DeviceWentOffline, AlarmRaised]
+    assert [e.condition for e in went.events] == ["presence", "offline"]
+    assert {e.occurred_at for e in went.events} == {at(30)}
     _, again = handler.tick("ticks", state, tick)
     assert again.events == []
     state, back, _ = feed(handler, state, device, enterprise, [(40, 1.0)], start_seq=2)
-    assert [type(e) for e in back] == [ConditionCleared]
+    assert [type(e) for e in back] == [DeviceCameOnline, ConditionCleared]
+    assert (back[0].alarm_id, back[0].seq) == (went.events[0].alarm_id, 2)
 
 
 def test_the_next_deadline_is_the_offline_deadline_of_a_quiet_device():

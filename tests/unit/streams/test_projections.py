@@ -1,11 +1,20 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from schemas.events import AlarmEvent, Suppressed
 from schemas.families import Severity
 from streams.alarms.commands import apply_command
 from streams.alarms.detections import apply_decision
+from streams.alarms.presence import came_online, went_offline
 from streams.alarms.records import DeviceAlarms, DeviceContext, Trigger
-from streams.projections import apply_alarm, apply_device, fold_alarms, fold_devices
+from streams.projections import (
+    apply_alarm,
+    apply_device,
+    fold_alarms,
+    fold_devices,
+    fold_intervals,
+)
 from streams.rules.decisions import Cleared, Decision, Detected
 
 from .factories import at, command, context, rid
@@ -86,37 +95,50 @@ def test_a_suppressed_alarm_is_shown_as_suppressed():
 
 
 def offline_events(ctx: DeviceContext, episodes: int) -> list[AlarmEvent]:
-    state, events = DeviceAlarms(), list[AlarmEvent]()
+    """Episodes of 50 s every 100 s, as the worker announces them."""
+    events: list[AlarmEvent] = []
     for episode in range(episodes):
-        steps: list[tuple[float, Decision]] = [
-            (episode * 100, Detected("offline", Severity.YELLOW)),
-            (episode * 100 + 50, Cleared("offline")),
-        ]
-        for seconds, decision in steps:
-            state, new = apply_decision(state, ctx, decision, Trigger(rid(), at(seconds)))
-            events.extend(new)
-        alarm_id = events[-1].alarm_id
-        for kind in ("acknowledge", "dispatch", "resolve", "close"):
-            state, new = apply_command(
-                state, ctx, command(ctx, kind, alarm_id, cause="test", seconds=episode * 100 + 60)
-            )
-            events.extend(new)
+        start = at(episode * 100)
+        events.append(went_offline(ctx, start, start - timedelta(seconds=30), 30.0))
+        events.append(came_online(ctx, start, at(episode * 100 + 50), rid()))
     return events
 
 
-def test_device_status_follows_offline_alarms_and_counts_episodes():
+def test_device_status_follows_presence_events_and_counts_episodes():
     ctx = context()
     events = offline_events(ctx, 2)
     view = fold_devices(events)[ctx.device_id]
     assert view.online and view.offline_episodes == 2
     assert view.last_offline_at == at(100) and view.since == at(150)
+    assert fold_devices(events[:3])[ctx.device_id].online is False
 
 
-def test_a_redelivered_offline_raise_is_not_a_second_episode():
+def test_a_redelivered_presence_event_is_not_a_second_episode_nor_a_second_return():
     ctx = context()
-    raised = offline_events(ctx, 1)[0]
-    view = apply_device(apply_device(None, raised), raised)
+    went, back = offline_events(ctx, 1)
+    view = apply_device(apply_device(None, went), went)
     assert view is not None and not view.online and view.offline_episodes == 1
+    view = apply_device(apply_device(view, back), went)
+    assert view is not None and view.online and view.offline_episodes == 1
+
+
+def test_offline_alarms_leave_device_status_alone():
+    ctx = context()
+    _, events = apply_decision(
+        DeviceAlarms(), ctx, Detected("offline", Severity.YELLOW), Trigger(rid(), at(0))
+    )
+    assert fold_devices(events) == {}
+
+
+def test_offline_intervals_open_with_an_episode_and_close_when_the_device_returns():
+    ctx = context()
+    events = offline_events(ctx, 2)
+    intervals = fold_intervals(events[:3])
+    assert sorted((i.started_at, i.ended_at) for i in intervals.values()) == [
+        (at(0), at(50)),
+        (at(100), None),
+    ]
+    assert all(i.device_id == ctx.device_id for i in intervals.values())
 
 
 def test_events_of_other_conditions_leave_device_status_alone():

@@ -4,7 +4,13 @@ otherwise it is raised as if it had never waited (same ids, dated by its deadlin
 
 from __future__ import annotations
 
-from schemas.events import AlarmRaised, ConditionCleared, Suppressed
+from schemas.events import (
+    AlarmRaised,
+    ConditionCleared,
+    DeviceCameOnline,
+    DeviceWentOffline,
+    Suppressed,
+)
 from schemas.families import Family
 from streams.device import DeviceState, next_deadline
 from streams.directory import StaticDirectory
@@ -40,7 +46,8 @@ def test_a_device_of_a_multi_device_site_announces_offline_but_holds_its_alarm()
     handler, enterprise, (device, _) = site(2)
     state = seen_at_zero(handler, device, enterprise)
     state, went = clock(handler, state, device, 31)
-    assert went.events == []
+    # Its presence is a fact at once; only its alarm waits.
+    assert [type(e) for e in went.events] == [DeviceWentOffline]
     assert went.presence and b'"online":false' in went.presence[0][1]
     assert state.offline_held == at(30)
     profile = handler.directory.profile(device, Family.GAS)
@@ -80,12 +87,12 @@ def test_back_before_the_verdict_the_episode_is_raised_and_cleared() -> None:
     held, _ = clock(handler, seen_at_zero(handler, device, enterprise), device, 31)
     raw = envelope(device, enterprise, 2, 32, {"concentration": 1.0})
     state, back = handler.reading("readings", held, raw)
-    assert [type(e) for e in back.events] == [AlarmRaised, ConditionCleared]
+    assert [type(e) for e in back.events] == [AlarmRaised, DeviceCameOnline, ConditionCleared]
     assert back.events[0].occurred_at == at(30) and state.offline_held is None
 
 
 def test_a_single_device_site_raises_offline_at_once() -> None:
     handler, enterprise, (device,) = site(1)
     state, went = clock(handler, seen_at_zero(handler, device, enterprise), device, 31)
-    assert [type(e) for e in went.events] == [AlarmRaised]
+    assert [type(e) for e in went.events] == [DeviceWentOffline, AlarmRaised]
     assert state.offline_held is None
