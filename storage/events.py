@@ -2,14 +2,15 @@
 
 The log is append-only and idempotent: `event_id` and `(alarm_id, seq)` are unique, so a
 redelivered event inserts nothing and `append` says so; callers fold only what was new.
-Offline episodes (for uptime) are derived here from `offline` alarms, in the same transaction.
+Offline episodes (for uptime) are derived here from the presence events (`DeviceWentOffline`,
+`DeviceCameOnline`, keyed by their episode id), in the same transaction.
 """
 
 from __future__ import annotations
 
 import psycopg
 
-from schemas.events import AlarmEvent, AlarmRaised, ConditionCleared
+from schemas.events import AlarmEvent, DeviceCameOnline, DeviceWentOffline
 
 OFFLINE = "offline"
 
@@ -55,15 +56,14 @@ def append(conn: psycopg.Connection, event: AlarmEvent) -> bool:
 
 
 def _track_offline(conn: psycopg.Connection, event: AlarmEvent) -> None:
-    if event.condition != OFFLINE:
-        return
-    if isinstance(event, AlarmRaised):
+    # Not the offline alarm: it may be closed, or inhibited by its site, while still offline.
+    if isinstance(event, DeviceWentOffline):
         conn.execute(
             "INSERT INTO device_offline_intervals (alarm_id, device_id, started_at)"
             " VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
             (event.alarm_id, event.device_id, event.occurred_at),
         )
-    elif isinstance(event, ConditionCleared):
+    elif isinstance(event, DeviceCameOnline):
         conn.execute(
             "UPDATE device_offline_intervals SET ended_at = %s"
             " WHERE alarm_id = %s AND ended_at IS NULL",
