@@ -40,7 +40,9 @@ def _replay(args: argparse.Namespace) -> int:
     print(f"differences: {len(mismatches)}")
     if args.check:
         return 1 if mismatches else 0
-    store.rebuild(as_json(replayed.alarms), as_json(replayed.devices))
+    store.rebuild(
+        as_json(replayed.alarms), as_json(replayed.devices), as_json(replayed.intervals)
+    )
     print("projections rebuilt")
     return 0
 
