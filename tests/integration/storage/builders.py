@@ -13,6 +13,8 @@ from schemas.events import (
     AlarmRaised,
     Closed,
     ConditionCleared,
+    DeviceCameOnline,
+    DeviceWentOffline,
     Resolved,
     Supervised,
 )
@@ -96,4 +98,23 @@ def alarm_history(
         at = raised_at + close_after
         nxt(Resolved, at - timedelta(seconds=1), actor="m", command_id=rid(), cause=cause)
         nxt(Closed, at, actor="m", command_id=rid())
+    if condition == "offline":  # the worker announces the episode beside its alarm
+        out += presence(common, raised_at, None if close_after is None else close_after / 2)
+    return out
+
+
+def presence(
+    common: dict[str, Any], went_at: datetime, back_after: timedelta | None
+) -> list[AlarmEvent]:
+    """An offline episode's presence events (device status and uptime come from these)."""
+    device = {k: v for k, v in common.items() if k not in ("alarm_id", "condition", "severity")}
+    episode = rid("p-")
+    out: list[AlarmEvent] = [
+        DeviceWentOffline(event_id=rid("e-"), alarm_id=episode, seq=1, occurred_at=went_at,
+                          last_seen_at=went_at, offline_after_s=30.0, **device)
+    ]  # fmt: skip
+    if back_after is not None:
+        out.append(DeviceCameOnline(event_id=rid("e-"), alarm_id=episode, seq=2,
+                                    occurred_at=went_at + back_after, offline_since=went_at,
+                                    **device))  # fmt: skip
     return out
