@@ -4,6 +4,7 @@ or (after the channel's last attempt, or a failure that will not heal) a dead le
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from alerts.metrics import AlertsMetrics
 from alerts.notify.config import NotifyConfig
@@ -25,16 +26,21 @@ class Deliverer:
         config: NotifyConfig,
         metrics: AlertsMetrics,
         batch: int = 50,
+        senders: int = 4,
     ) -> None:
         self._store, self._directory, self._channels = store, directory, channels
         self._config, self._metrics, self._batch = config, metrics, batch
+        # A few sends at once: one robot that times out must not hold up everybody else's.
+        self._pool = ThreadPoolExecutor(max_workers=senders, thread_name_prefix="notify-send")
 
     def run_once(self) -> int:
         """Attempt every due row (up to one batch); returns how many were attempted."""
         due = self._store.run(lambda c: db.claim_due(c, self._batch, self._config.lease_s))
-        for stored in due:
-            self._attempt(stored)
+        list(self._pool.map(self._attempt, due))
         return len(due)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
 
     def _attempt(self, stored: db.OutboxRow) -> None:
         attempts = stored.attempts + 1

@@ -45,6 +45,7 @@ class Ticker:
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
         self._thread.join(timeout)
+        self._deliverer.close()
 
     def tick(self) -> None:
         if self._watch is not None:

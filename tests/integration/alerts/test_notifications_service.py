@@ -65,7 +65,9 @@ def test_an_alarm_raised_at_a_restaurant_reaches_the_township_and_the_gas_author
             )
             producer.flush(timeout=10)
             time.sleep(0.5)
-        first = next(iter(receiver.delivered.values()))["event"]["event_id"]
+        # list() copies at once: the receiver's threads add deliveries meanwhile.
+        bodies = list(receiver.delivered.values())
+        first = bodies[0]["event"]["event_id"]
         while time.monotonic() < deadline and len(_of(receiver, first)) < 2:
             time.sleep(0.05)
     finally:
@@ -78,4 +80,4 @@ def test_an_alarm_raised_at_a_restaurant_reaches_the_township_and_the_gas_author
 
 
 def _of(receiver: Receiver, event_id: str) -> list[dict[str, Any]]:
-    return [b for b in receiver.delivered.values() if b["event"]["event_id"] == event_id]
+    return [b for b in list(receiver.delivered.values()) if b["event"]["event_id"] == event_id]
