@@ -9,11 +9,11 @@ import threading
 
 from prometheus_client import CollectorRegistry
 
-from ingest import registry_refresh
 from ingest.gateway import Gateway
 from ingest.http import serve
 from ingest.kafka_sink import KafkaSink
 from ingest.metrics import IngestMetrics
+from ingest.registry_refresh import RegistryCache
 from ingest.registry_view import RegistrySnapshot
 from ingest.settings import IngestSettings
 from storage.datastore import Datastore
@@ -31,18 +31,16 @@ def main() -> None:
     metrics = IngestMetrics(CollectorRegistry())
     datastore = Datastore(settings.database_url.get_secret_value(), max_size=2)
     repository = RegistryRepository(datastore)
-    snapshot = registry_refresh.load(repository)
-    metrics.registry_devices.set(len(snapshot.devices))
-    sink = KafkaSink(settings.kafka_bootstrap, client_id=f"hw-ingest-{args.instance}")
-    gateway = Gateway(settings, args.instance, sink, metrics, snapshot)
 
     def install(new: RegistrySnapshot) -> None:
-        gateway.snapshot = new
         metrics.registry_devices.set(len(new.devices))
 
+    registry = RegistryCache(repository, install)
+    sink = KafkaSink(settings.kafka_bootstrap, client_id=f"hw-ingest-{args.instance}")
+    gateway = Gateway(settings, args.instance, sink, metrics, registry)
     stop = threading.Event()
-    registry_refresh.keep_fresh(
-        repository, lambda: gateway.snapshot, install, settings.ingest_registry_refresh_s, stop
+    registry.keep_fresh(
+        settings.database_url.get_secret_value(), settings.ingest_registry_refresh_s, stop
     )
     server = serve(settings.http_port(args.instance), metrics.registry, gateway.ready)
 

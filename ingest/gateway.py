@@ -24,7 +24,7 @@ from ingest.addressing import parse_topic
 from ingest.kafka_sink import KafkaSink
 from ingest.metrics import IngestMetrics
 from ingest.rate_limit import RateLimiter
-from ingest.registry_view import RegistrySnapshot
+from ingest.registry_refresh import RegistryCache
 from ingest.settings import IngestSettings
 from ingest.validation import Accepted, Context, Outcome, Rejected, accept
 from schemas.rejected import RejectedMessage
@@ -39,13 +39,13 @@ class Gateway:
         instance: int,
         sink: KafkaSink,
         metrics: IngestMetrics,
-        snapshot: RegistrySnapshot,
+        registry: RegistryCache,
     ) -> None:
         self.settings = settings
         self.topics = settings.topics
         self.sink = sink
         self.metrics = metrics
-        self.snapshot = snapshot
+        self.registry = registry
         self.limiter = RateLimiter(
             settings.ingest_rate_per_device, settings.ingest_burst_per_device, time.monotonic
         )
@@ -84,9 +84,10 @@ class Gateway:
         began = time.monotonic()
         address = parse_topic(msg.topic)
         self.metrics.received.labels(address.channel if address else "invalid").inc()
-        outcomes = accept(
-            msg.topic, bytes(msg.payload), Context(self.snapshot, self.limiter, received_at)
+        context = Context(
+            self.registry.current(), self.limiter, received_at, self.registry.recheck
         )
+        outcomes = accept(msg.topic, bytes(msg.payload), context)
         pending = self.acks.received(msg.mid, len(outcomes)) if msg.qos > 0 else None
         self.metrics.inflight.set(len(self.acks))
         for outcome in outcomes:

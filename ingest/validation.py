@@ -8,6 +8,7 @@ future_ts, rate_limited) and a detail a device vendor can act on.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -46,11 +47,18 @@ class Rejected:
 Outcome = Accepted | Rejected
 
 
+def _unknown(_device_id: str) -> DeviceInfo | None:
+    return None
+
+
 @dataclass(frozen=True)
 class Context:
     registry: RegistrySnapshot
     limiter: RateLimiter
     received_at: datetime
+    # Asked for a device the snapshot lacks before it is rejected as unknown_device: the
+    # gateway looks at the registry once more (a device registered a moment ago).
+    recheck: Callable[[str], DeviceInfo | None] = _unknown
 
 
 def accept(topic: str, raw: bytes, ctx: Context) -> list[Outcome]:
@@ -153,7 +161,7 @@ def _one(
     ctx: Context,
     gateway: str | None,
 ) -> Outcome:
-    device = ctx.registry.devices.get(device_id)
+    device = ctx.registry.devices.get(device_id) or ctx.recheck(device_id)
     if device is None:
         return Rejected(
             RejectReason.UNKNOWN_DEVICE,

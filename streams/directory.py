@@ -6,7 +6,10 @@ the background, and a device it does not know is treated with its family's defau
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -17,6 +20,7 @@ from streams.profiles import DeviceProfile, DeviceSpec, profile_for
 from streams.rules.site import SITE_HOLD_S, SiteRule
 
 _SITE_RULE = SiteRule()
+log = logging.getLogger(__name__)
 
 
 class DeviceDirectory(Protocol):
@@ -118,6 +122,33 @@ def registry_version(database_url: str) -> Callable[[], object]:
         return repository.version()
 
     return version
+
+
+def listen_for_changes(
+    database_url: str, on_change: Callable[[], None], period_s: float = 5.0
+) -> threading.Thread:
+    """Calls `on_change` whenever PostgreSQL notifies `hw_registry` (migration 0008: every change
+    of the registry version), so a device imported a moment ago has its thresholds and interlock
+    at once; the worker's poll of the version stays as the fallback for a lost connection."""
+
+    def listen() -> None:
+        import psycopg
+
+        while True:
+            try:
+                with psycopg.connect(database_url, autocommit=True) as conn:
+                    conn.execute("LISTEN hw_registry")
+                    on_change()  # whatever changed while nobody listened
+                    while True:
+                        for _note in conn.notifies(timeout=period_s):
+                            on_change()
+            except psycopg.Error as exc:
+                log.warning("registry listener lost its connection (%s); the poll goes on", exc)
+                time.sleep(period_s)
+
+    thread = threading.Thread(target=listen, name="registry-listen", daemon=True)
+    thread.start()
+    return thread
 
 
 def file_loader(path: str) -> Callable[[], list[DeviceSpec]]:
