@@ -19,6 +19,7 @@ from streams.directory import (
     StaticDirectory,
     file_loader,
     file_version,
+    listen_for_changes,
     registry_loader,
     registry_version,
 )
@@ -47,6 +48,8 @@ def run_worker(settings: StreamsSettings, instance: int, loglevel: str) -> int:
     refresh = _refresher(directory, settings)
     if refresh is not None:
         refresh()
+        if settings.streams_registry == "database":
+            listen_for_changes(settings.database_url.get_secret_value(), refresh)
     metrics = StreamsMetrics(CollectorRegistry())
     app = create_app(settings, instance, directory, metrics, refresh, Deadlines.from_env())
     Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()
