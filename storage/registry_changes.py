@@ -139,9 +139,10 @@ def plan(stored: Stored, registry: Registry, new_hashes: Mapping[str, str]) -> I
         new_hash = new_hashes.get(ent.id)
         if before is None:
             changes.append(Change("added", "enterprise", ent.id, ent.id, None, after))
-        elif before != after or (new_hash and new_hash != stored.password_hashes.get(ent.id)):
-            if before == after:
-                after = {**after, "mqtt_password": "changed"}
+            continue
+        if new_hash and new_hash != stored.password_hashes.get(ent.id):
+            after = {**after, "mqtt_password": "changed"}  # that it did, never the hash
+        if before != after:
             changes.append(Change("changed", "enterprise", ent.id, ent.id, before, after))
     foreign: list[ForeignDevice] = []
     listed = set()
