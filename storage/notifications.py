@@ -59,6 +59,11 @@ class FlapRow:
 
 
 _OUTBOX = "key, channel, contact, alarm_id, event_id, payload, attempts"
+# `period` seconds from now, or never for a period of 0 (two parameters: the same period twice).
+_AFTER = (
+    "CASE WHEN %s::float8 > 0 THEN now() + make_interval(secs => %s::float8)"
+    " ELSE 'infinity'::timestamptz END"
+)
 
 
 def known(conn: psycopg.Connection, key: str) -> bool:
@@ -171,13 +176,14 @@ def start_reminders(
     first_in_s: float,
 ) -> None:
     """Once per alarm: a redelivered AlarmRaised (even after the alarm was acknowledged) does
-    not start them again."""
+    not start them again. A severity without reminders (period 0) waits forever, until a
+    SeverityChanged gives it one."""
     conn.execute(
         "INSERT INTO notification_reminders"
         " (alarm_id, division, family, severity, message, next_at)"
-        " VALUES (%s, %s, %s, %s, %s, now() + make_interval(secs => %s))"
+        f" VALUES (%s, %s, %s, %s, %s, {_AFTER})"
         " ON CONFLICT (alarm_id) DO NOTHING",
-        (alarm_id, division, family, severity, Jsonb(message), first_in_s),
+        (alarm_id, division, family, severity, Jsonb(message), first_in_s, first_in_s),
     )
 
 
@@ -199,9 +205,9 @@ def change_severity(
     conn.execute(
         "UPDATE notification_reminders SET severity = %s,"
         " message = jsonb_set(message, '{severity}', to_jsonb(%s::text)),"
-        " next_at = least(next_at, now() + make_interval(secs => %s))"
+        f" next_at = CASE WHEN %s > 0 THEN least(next_at, {_AFTER}) ELSE 'infinity' END"
         " WHERE alarm_id = %s AND stopped_at IS NULL",
-        (severity, severity, period_s, alarm_id),
+        (severity, severity, period_s, period_s, period_s, alarm_id),
     )
 
 

@@ -97,4 +97,8 @@ class NotificationConsumer:
                 # The database is away: keep the event (offset not committed) and try again.
                 log.warning("notification not stored yet, retrying: %s", exc)
                 self._stop.wait(self._retry_s)
+            except Exception:
+                # A bug must not end the thread (every later alarm would go unnotified).
+                log.exception("event not notifiable")
+                return True
         return False

@@ -101,7 +101,7 @@ class Dispatcher:
                 queued += db.enqueue(conn, stored)
         severity = str(event.get("severity", ""))
         period = self._config.remind_s.get(severity, 0.0)
-        if event.get("type") == "AlarmRaised" and queued and period > 0:
+        if event.get("type") == "AlarmRaised" and queued:
             first = messages[0]  # the township's: reminders go to the office that must sign
             db.start_reminders(
                 conn,

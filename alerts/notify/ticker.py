@@ -69,3 +69,5 @@ class Ticker:
                 self.tick()
             except (StorageError, psycopg.Error) as exc:
                 log.warning("notifications tick failed, next one retries: %s", exc)
+            except Exception:  # a bug must not end the thread: reminders would stop silently
+                log.exception("notifications tick failed, next one retries")

@@ -144,3 +144,31 @@ def test_an_unacknowledged_red_alarm_is_reminded_each_period_adding_the_escalati
     times = [r.at for r in robot.accepted() if r.query["key"] == "A"]
     gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     assert all(PERIOD_S * 0.7 < gap < PERIOD_S * 2 for gap in gaps), gaps
+
+
+def test_an_alarm_that_turns_red_is_reminded_at_the_red_period_and_says_red(
+    store: Datastore, robot: RobotReceiver
+) -> None:
+    contact = Contact(name="A", channel="wecom", url=SecretStr(robot.url("/send?key=A")))
+    periods = {"red": 0.5, "orange": 0.0, "yellow": 0.0, "blue": 0.0}
+    parts = wire(store, (township_office((contact,)),), fast_config(remind_s=periods))
+    event = raised(severity="yellow")
+    parts.dispatcher.handle(event)
+    for _ in range(10):  # yellow has no reminders here: a second of ticks brings none
+        parts.ticker.tick()
+        time.sleep(0.1)
+    assert _rounds(robot, "A") == []
+    changed = {**event, "type": "SeverityChanged", "event_id": uuid4().hex, "seq": 2}
+    changed.update(severity="red", from_severity="yellow", to_severity="red")
+    parts.dispatcher.handle(changed)
+    _wait_ticking(parts, lambda: len(_rounds(robot, "A")) >= 2, 5)
+    reminders = [r.json()["markdown"]["content"] for r in robot.accepted()][1:]
+    assert all("【红色预警·第" in content for content in reminders)
+
+
+def _wait_ticking(parts: Parts, done: Callable[[], bool], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, "timed out"
+        parts.ticker.tick()
+        time.sleep(0.05)
