@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from alerts.app import create_app
 from alerts.bootstrap import build
+from alerts.commands import KafkaCommandBus
 from alerts.settings import AlertsSettings
 from schemas.settings import Endpoints
 
@@ -32,7 +33,8 @@ def document(stack: Endpoints) -> Iterator[dict[str, Any]]:
     try:
         yield create_app(services).openapi()
     finally:
-        services.bus.producer.close()
+        if isinstance(services.bus, KafkaCommandBus):
+            services.bus.close()
         services.store.close()
 
 
