@@ -14,6 +14,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# Offsets from the API port of `./run up`'s processes (the first instance of each).
+_PROCESS_PORT_OFFSETS = {"ingest": 101, "streams": 201, "sinks": 301, "supervisor": 401}
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,16 @@ class StackConfig:
     postgres_port: int = 15433
     prometheus_port: int = 19090
     api_port: int = 18000
+    # Ports of `./run up`'s own processes (docs/internals.md "Ports"): each defaults to the API
+    # port plus a fixed offset (18101, 18201, 18301, 18401 beside the default API port 18000), so
+    # a second stack that moves its API moves its processes too; HW_INGEST_PORT,
+    # HW_STREAMS_PORT, HW_SINKS_PORT and HW_SUPERVISOR_PORT set one explicitly. Worker N of
+    # HW_STREAMS_WORKERS listens on streams_port + N - 1.
+    ingest_port: int = 0
+    streams_port: int = 0
+    sinks_port: int = 0
+    supervisor_port: int = 0
+    streams_workers: int = 1
     kafka_heap_mb: int = 512
     # Another PostgreSQL 15 installation (e.g. one with TimescaleDB built in) via HW_PG_BIN.
     pg_bin: Path = Path("/usr/lib/postgresql/15/bin")
@@ -49,7 +61,18 @@ class StackConfig:
             prometheus_port=prom.port or 19090,
             api_port=api.port or 18000,
             pg_bin=Path(env.get("HW_PG_BIN", "/usr/lib/postgresql/15/bin")),
+            **{
+                f"{name}_port": int(env[f"HW_{name.upper()}_PORT"])
+                for name in _PROCESS_PORT_OFFSETS
+                if env.get(f"HW_{name.upper()}_PORT")
+            },
+            streams_workers=int(env.get("HW_STREAMS_WORKERS", "1")),
         )
+
+    def __post_init__(self) -> None:
+        for name, offset in _PROCESS_PORT_OFFSETS.items():
+            if not getattr(self, f"{name}_port"):
+                object.__setattr__(self, f"{name}_port", self.api_port + offset)
 
     # Layout of .stack/: one folder per service, shared logs/run/cache/secrets.
     @property
@@ -110,4 +133,14 @@ class StackConfig:
             "HW_API_TOKEN_SECRET": self.secret("api-token-secret"),
             "HW_PROMETHEUS_URL": f"http://127.0.0.1:{self.prometheus_port}",
             "HW_STACK_DIR": str(self.root),
+        }
+
+    def process_env(self) -> dict[str, str]:
+        """What `./run up` hands its supervisor beside `env()`: the processes' own ports, so
+        the supervisor (reading StackConfig.from_env) sees the same table. Not part of
+        `./run stack env`: a shell or a test that evaluates that starts its own processes."""
+        return {
+            **{f"HW_{name.upper()}_PORT": str(getattr(self, f"{name}_port"))
+               for name in _PROCESS_PORT_OFFSETS},
+            "HW_STREAMS_WORKERS": str(self.streams_workers),
         }

@@ -44,6 +44,19 @@ def start(
     user: str | None = None,
 ) -> int:
     """Start `argv` in its own session (it outlives `./run`), output appended to `log_file`."""
+    return spawn(argv, pid_file=pid_file, log_file=log_file, env=env, cwd=cwd, user=user).pid
+
+
+def spawn(
+    argv: Sequence[str],
+    *,
+    pid_file: Path,
+    log_file: Path,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    user: str | None = None,
+) -> subprocess.Popen[bytes]:
+    """As `start`, keeping the handle: a supervisor learns of the exit at once (`poll`)."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     pid_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("ab") as log:
@@ -58,7 +71,7 @@ def start(
             user=user,
         )
     pid_file.write_text(f"{proc.pid}\n")
-    return proc.pid
+    return proc
 
 
 def stop(pid_file: Path, expect: str = "", timeout: float = 20.0) -> bool:

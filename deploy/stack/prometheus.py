@@ -18,14 +18,17 @@ def _dir(cfg: StackConfig) -> Path:
 
 
 def scrape_jobs(cfg: StackConfig) -> dict[str, list[int]]:
-    """job -> ports, from the processes `./run up` starts (deploy/services.py), so Prometheus
-    never waits for a process that is not part of this deployment."""
+    """job -> ports, from the processes `./run up` starts (deploy/services.py) and their
+    supervisor, so Prometheus never waits for a process that is not part of this deployment
+    and a second stack's Prometheus scrapes its own processes (ports from StackConfig)."""
     from deploy import services
 
     jobs: dict[str, list[int]] = {}
     for service in services.table(cfg):
         job = "hazardwatch-" + service.name.split("-")[0]
         jobs.setdefault(job, []).append(service.port)
+    if jobs:
+        jobs["hazardwatch-supervisor"] = [cfg.supervisor_port]
     jobs["prometheus"] = [cfg.prometheus_port]
     return jobs
 

@@ -13,7 +13,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     up = subparsers.add_parser(
         "up",
         help="start the stack and hazardwatch's processes; returns when all are ready",
-        description="Idempotent: starts what is not running and waits for every /readyz.",
+        description="Idempotent: starts what is not running and waits for every /readyz. A "
+        "supervisor keeps the processes running: it restarts one that exits (with backoff) "
+        "and gives up on a crash loop, shown by ./run status.",
     )
     up.set_defaults(handler=_up)
     down = subparsers.add_parser(
@@ -62,10 +64,18 @@ def _status(args: argparse.Namespace) -> int:
             f"{row.name:<11} {row.pid or '-':>7}  {row.port:<6} "
             f"{'up' if row.healthy else 'down':<8} {row.detail}"
         )
-    for service, pid, ready in services.status(cfg):
-        healthy &= ready
+    for proc in services.status(cfg):
+        healthy &= proc.ready
         print(
-            f"{service.name:<11} {pid or '-':>7}  {service.port:<6} "
-            f"{'ready' if ready else 'down':<8}"
+            f"{proc.service.name:<11} {proc.pid or '-':>7}  {proc.service.port:<6} "
+            f"{'ready' if proc.ready else 'down':<8} {proc.detail}".rstrip()
+        )
+    supervisor = services.supervisor_pid(cfg)
+    if services.table(cfg):
+        healthy &= supervisor is not None
+        note = "restarts what exits" if supervisor else "not running: nothing restarts a crash"
+        print(
+            f"{services.SUPERVISOR:<11} {supervisor or '-':>7}  {cfg.supervisor_port:<6} "
+            f"{'up' if supervisor else 'down':<8} {note}"
         )
     return 0 if healthy else 1

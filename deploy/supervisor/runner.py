@@ -1,0 +1,167 @@
+"""The supervisor's loop: start every process, notice at once when one exits (they are its
+children), restart it after the policy's backoff, give up on a crash loop and say so.
+
+Stopping the supervisor (SIGTERM) leaves the processes running: `./run down` stops it first
+and the processes after, and a supervisor started again adopts what still runs. SIGHUP (sent
+by `./run up` when the supervisor runs already) retries every process given up on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from types import FrameType
+
+from deploy.services import Service
+from deploy.stack import process
+from deploy.stack.config import StackConfig
+from deploy.supervisor import state
+from deploy.supervisor.metrics import SupervisorMetrics
+from deploy.supervisor.policy import RestartHistory, RestartPolicy
+
+log = logging.getLogger("supervisor")
+_TICK_S = 0.1
+
+
+@dataclass
+class _Watched:
+    service: Service
+    history: RestartHistory
+    child: subprocess.Popen[bytes] | None = None
+    adopted: int | None = None  # a pid found running at start: not our child, polled in /proc
+    started_at: float = 0.0
+    restart_at: float | None = None
+    restarts: int = 0
+    crash_loop: str = ""
+    last_exit: str = ""
+
+    @property
+    def pid(self) -> int | None:
+        return self.child.pid if self.child is not None else self.adopted
+
+
+@dataclass
+class Supervisor:
+    cfg: StackConfig
+    services: Sequence[Service]
+    policy: RestartPolicy
+    metrics: SupervisorMetrics
+    clock: Callable[[], float] = time.monotonic
+    _watched: list[_Watched] = field(default_factory=list)
+    _stopping: bool = False
+    _retry: bool = False
+
+    def run(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_term)
+        signal.signal(signal.SIGINT, self._on_term)
+        signal.signal(signal.SIGHUP, self._on_hup)
+        self._watched = [_Watched(s, RestartHistory(self.policy)) for s in self.services]
+        for watched in self._watched:
+            pid = watched.service.pid(self.cfg)
+            if pid is not None:
+                watched.adopted, watched.started_at = pid, self.clock()
+                log.info("%s: already running as pid %d, watching it", watched.service.name, pid)
+            else:
+                self._start(watched)
+        self._publish()
+        while not self._stopping:
+            changed = self.step()
+            if changed:
+                self._publish()
+            time.sleep(_TICK_S)
+        log.info("stopping; the processes keep running (./run down stops them)")
+
+    def step(self) -> bool:
+        """One look at every process; whether anything changed."""
+        changed, now = False, self.clock()
+        if self._retry:
+            self._retry, changed = False, True
+            for watched in self._watched:
+                if watched.crash_loop:
+                    log.info("%s: retrying after the crash loop (./run up)", watched.service.name)
+                    watched.crash_loop, watched.restart_at = "", now
+                    watched.history.reset()
+        for watched in self._watched:
+            if watched.pid is not None:
+                exit_text = self._exited(watched)
+                if exit_text is not None:
+                    self._on_exit(watched, exit_text, now)
+                    changed = True
+            elif watched.restart_at is not None and now >= watched.restart_at:
+                watched.restarts += 1
+                self.metrics.restarts.labels(watched.service.name).inc()
+                self._start(watched)
+                log.info("%s: restarted as pid %s (restart %d)", watched.service.name,
+                         watched.pid, watched.restarts)
+                changed = True
+        return changed
+
+    def _exited(self, watched: _Watched) -> str | None:
+        if watched.child is not None:
+            code = watched.child.poll()
+            if code is None:
+                return None
+            watched.child = None
+            if code < 0:
+                return f"killed by {signal.Signals(-code).name}"
+            return f"exit status {code}"
+        if process.read_pid(self.cfg.pid_file(watched.service.name), watched.service.marker):
+            return None
+        watched.adopted = None
+        return "gone (not started by this supervisor: exit status unknown)"
+
+    def _on_exit(self, watched: _Watched, exit_text: str, now: float) -> None:
+        name, ran = watched.service.name, now - watched.started_at
+        watched.last_exit = exit_text
+        self.metrics.up.labels(name).set(0)
+        wait = watched.history.on_exit(now)
+        if wait is None:
+            recent = len(watched.history.exits)
+            watched.crash_loop = (
+                f"exited {recent} times within {self.policy.window_s:.0f} s (last: {exit_text}); "
+                f"not restarted again. See {self.cfg.log_file(name)}, fix it, then ./run up"
+            )
+            watched.restart_at = None
+            self.metrics.crash_loops.labels(name).inc()
+            log.error("%s: %s", name, watched.crash_loop)
+            return
+        watched.restart_at = now + wait
+        log.warning("%s: %s after %.1f s; restarting in %.1f s", name, exit_text, ran, wait)
+
+    def _start(self, watched: _Watched) -> None:
+        service = watched.service
+        watched.child = process.spawn(
+            service.argv,
+            pid_file=self.cfg.pid_file(service.name),
+            log_file=self.cfg.log_file(service.name),
+            env={**os.environ, **service.env},
+        )
+        watched.adopted, watched.restart_at = None, None
+        watched.started_at = self.clock()
+        self.metrics.up.labels(service.name).set(1)
+
+    def _publish(self) -> None:
+        states = {}
+        for watched in self._watched:
+            if watched.crash_loop:
+                current = state.Supervised(state.CRASH_LOOP, None, watched.restarts,
+                                           watched.crash_loop)
+            elif watched.pid is None:
+                current = state.Supervised(state.RESTARTING, None, watched.restarts,
+                                           f"last {watched.last_exit}")
+            else:
+                detail = f"last {watched.last_exit}" if watched.last_exit else ""
+                current = state.Supervised(state.RUNNING, watched.pid, watched.restarts, detail)
+            states[watched.service.name] = current
+        state.write(self.cfg, states)
+
+    def _on_term(self, signum: int, frame: FrameType | None) -> None:
+        self._stopping = True
+
+    def _on_hup(self, signum: int, frame: FrameType | None) -> None:
+        self._retry = True
