@@ -292,3 +292,27 @@ def ended_flaps(conn: psycopg.Connection, window_s: float, limit: int) -> list[F
         (window_s, limit),
     ).fetchall()
     return [FlapRow(*row) for row in rows]
+
+
+def prune(conn: psycopg.Connection, keep_days: float) -> int:
+    """Forget what is older than `keep_days`: sent and held messages, stopped reminders, idle
+    flapping windows. Dead letters and their rows stay until an admin retried them. The keys
+    are what makes a redelivery harmless, so `keep_days` must exceed how far back events are
+    ever redelivered (a consumer group resumes at its committed offset: minutes, not days)."""
+    interval = {"d": keep_days}
+    removed = conn.execute(
+        "DELETE FROM notification_outbox WHERE state IN ('sent', 'held')"
+        " AND created_at < now() - make_interval(secs => %(d)s * 86400)",
+        interval,
+    ).rowcount
+    removed += conn.execute(
+        "DELETE FROM notification_reminders WHERE stopped_at < now()"
+        " - make_interval(secs => %(d)s * 86400)",
+        interval,
+    ).rowcount
+    removed += conn.execute(
+        "DELETE FROM notification_flaps WHERE held = 0 AND window_start < now()"
+        " - make_interval(secs => %(d)s * 86400)",
+        interval,
+    ).rowcount
+    return removed

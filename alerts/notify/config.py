@@ -45,6 +45,9 @@ class NotifyConfig:
     tick_s: float = 1.0
     # Longest a send may take before another process may try the same row again.
     lease_s: float = 30.0
+    # Sent messages (their keys), stopped reminders and idle flapping windows older than this
+    # are forgotten (storage.notifications.prune).
+    keep_days: float = 30.0
 
     def retry_for(self, channel: str) -> RetryPolicy:
         return self.retry.get(channel, RetryPolicy())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 import psycopg
@@ -21,6 +22,8 @@ from storage.errors import StorageError
 
 log = logging.getLogger(__name__)
 
+PRUNE_EVERY_S = 3600.0
+
 
 class Ticker:
     def __init__(
@@ -34,6 +37,7 @@ class Ticker:
     ) -> None:
         self._store, self._directory, self._config = store, directory, config
         self._watch = watch
+        self._next_prune = 0.0
         self._deliverer = deliverer
         self._reminders = Reminders(store, directory, config)
         self._stop = threading.Event()
@@ -50,6 +54,9 @@ class Ticker:
     def tick(self) -> None:
         if self._watch is not None:
             self._watch()
+        if time.monotonic() >= self._next_prune:
+            self._next_prune = time.monotonic() + PRUNE_EVERY_S
+            self._store.run(lambda conn: db.prune(conn, self._config.keep_days))
         self._reminders.tick()
         self._store.run(self._summaries)
         while self._deliverer.run_once() and not self._stop.is_set():

@@ -137,3 +137,22 @@ def test_the_township_and_the_industry_regulator_each_hear_through_their_own_con
     assert parts.dispatcher.handle(raised()) == 2
     _tick_until(parts, lambda: len(robot.accepted()) == 2)
     assert sorted(r.query["key"] for r in robot.accepted()) == ["燃气办", "街道"]
+
+
+def test_old_sent_messages_are_forgotten_and_dead_letters_kept(
+    store: Datastore, robot: RobotReceiver
+) -> None:
+    from storage.notifications import prune
+
+    parts = wire(store, (township_office((_wecom(robot),)),), fast_config())
+    parts.dispatcher.handle(raised())
+    _tick_until(parts, lambda: bool(robot.accepted()))
+    robot.always = 500
+    parts.dispatcher.handle(raised())
+    _tick_until(parts, lambda: bool(list_dead_letters(store)))
+    with store.transaction() as conn:
+        conn.execute("UPDATE notification_outbox SET created_at = now() - interval '31 days'")
+        conn.execute("UPDATE notification_reminders SET stopped_at = now() - interval '31 days'")
+X
+    assert _outbox_states(store) == ["dead"]
+    assert len(list_dead_letters(store)) == 1
