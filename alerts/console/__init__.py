@@ -10,11 +10,31 @@ from fastapi.responses import RedirectResponse
 
 from alerts.console import errors
 from alerts.console.errors import Handler
-from alerts.console.routes import alarm, assets, board, devices, login
+from alerts.console.routes import (
+    alarm,
+    assets,
+    board,
+    devices,
+    history,
+    login,
+    maintenance,
+    overview,
+    reports,
+    trend,
+    uptime,
+)
 
 log = logging.getLogger(__name__)
 # Part 2's rooms register here too: one line each.
-ROUTERS = (login.router, board.router, alarm.router, devices.router, assets.router)
+ROUTERS = (
+    *(login.router, board.router, alarm.router, devices.router, assets.router),
+    overview.router,
+    history.router,
+    trend.router,
+    reports.router,
+    uptime.router,
+    maintenance.router,
+)
 
 
 def install(app: FastAPI, api_handler: Handler) -> None:

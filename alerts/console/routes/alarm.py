@@ -105,6 +105,7 @@ def act(
     assignee: Annotated[str, Form(max_length=128)] = "",
     cause: Annotated[str, Form()] = "",
     due_at: Annotated[str, Form()] = "",
+    command_id: Annotated[str, Form(max_length=128, pattern=r"^[A-Za-z0-9_.:-]*$")] = "",
 ) -> Response:
     check_csrf(session, csrf_token)
     wants_json = "application/json" in request.headers.get("accept", "")
@@ -117,6 +118,7 @@ def act(
             assignee=assignee or None,
             cause=_cause(cause),
             due_at=datetime.fromisoformat(due_at).replace(tzinfo=UTC) if due_at else None,
+            command_id=command_id or None,
         )
         command_id = handling.submit(svc, scope, alarm_id, request_)
     except (ValueError, ValidationError):

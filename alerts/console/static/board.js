@@ -283,24 +283,38 @@
     refreshPopup();
   });
 
+  function commandId() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
+  }
+
   document.getElementById("popup-ack").addEventListener("submit", function (e) {
     e.preventDefault();
     const form = e.target;
     const button = form.querySelector("button");
+    const body = new FormData(form);
+    // One id for every try: the same command however often it is sent.
+    body.set("command_id", commandId());
     button.disabled = true;
-    fetch(form.action, {
-      method: "POST",
-      body: new FormData(form),
-      headers: { Accept: "application/json" },
-      credentials: "same-origin",
-    }).then(function (r) {
-      button.disabled = false;
-      if (r.status !== 202) {
-        button.textContent = hw.t("js.ack.failed", "failed");
-      } else {
-        form.querySelector("input[name=comment]").value = "";
-      }
-    }).catch(function () { button.disabled = false; });
+    let tries = 0;
+    const send = function () {
+      tries += 1;
+      fetch(form.action, {
+        method: "POST", body: body, headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      }).then(function (r) {
+        // A brand-new alarm may not be in the stored projection yet: ask again shortly.
+        if (r.status === 404 && tries < 20) return setTimeout(send, 300);
+        button.disabled = false;
+        if (r.status !== 202) {
+          button.textContent = hw.t("js.ack.failed", "failed");
+        } else {
+          form.querySelector("input[name=comment]").value = "";
+        }
+      }).catch(function () { button.disabled = false; });
+    };
+    send();
   });
 
   let audio = null;
