@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from schemas.commands import CommandKind
 from schemas.events import AlarmEvent, AlarmRaised, Closed, CommandRejected, SeverityChanged
-from schemas.families import Severity
+from schemas.families import Family, Severity
 from streams.alarms.commands import apply_command
 from streams.alarms.detections import apply_decision, apply_follow_ups
 from streams.alarms.records import DeviceAlarms, DeviceContext, Trigger
 from streams.device import DeviceState
 from streams.directory import StaticDirectory
 from streams.handlers import DeviceHandler
+from streams.profiles import profile_for
 from streams.projections import fold_alarms
-from streams.rules.decisions import Cleared, Detected
+from streams.rules import discrete, interlock, offline, oxygen, site, tamper
+from streams.rules.decisions import LASTING_CONDITIONS, Cleared, Detected
 
 from .factories import at, command, context, rid
 from .test_device_handler import feed
@@ -113,3 +115,17 @@ def test_a_detector_still_reading_high_after_a_device_fault_close_alarms_again()
     # Still the leak on the follow-up alarm: the gas rule goes on from where it was.
     _, events, _ = feed(handler, state, device, enterprise, [(21.0, 62.0)], 10)
     assert not [e for e in events if isinstance(e, AlarmRaised | SeverityChanged)]
+
+
+def test_every_condition_a_rule_clears_counts_as_lasting_and_no_momentary_event_does():
+    profile = profile_for(Family.GAS, None)
+    fire = profile_for(Family.FIRE, None)
+    cleared_by_rules = {
+        *(rule.condition for rule in (*profile.thresholds.values(), *fire.thresholds.values())),
+        oxygen.CONDITION, interlock.CONDITION, site.CONDITION, offline.CONDITION,
+        tamper.FLATLINE, discrete.VALVE_FAULT,
+    }  # fmt: skip
+    assert cleared_by_rules == LASTING_CONDITIONS
+    momentary = {rule.condition for rules in discrete.EVENT_RULES.values()
+                 for rule in rules.values()} - {discrete.VALVE_FAULT}  # fmt: skip
+    assert not momentary & LASTING_CONDITIONS

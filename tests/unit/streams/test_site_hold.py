@@ -15,7 +15,7 @@ from schemas.families import Family
 from streams.device import DeviceState, next_deadline
 from streams.directory import StaticDirectory
 from streams.handlers import DeviceHandler, Emission
-from streams.messages import ClockTick, SiteCovered, encode
+from streams.messages import ClockTick, Presence, SiteCovered, encode
 from streams.profiles import DeviceSpec
 
 from .factories import at, rid
@@ -96,3 +96,15 @@ def test_a_single_device_site_raises_offline_at_once() -> None:
     state, went = clock(handler, seen_at_zero(handler, device, enterprise), device, 31)
     assert [type(e) for e in went.events] == [DeviceWentOffline, AlarmRaised]
     assert state.offline_held is None
+
+
+def test_each_offline_episode_names_its_own_site_decision() -> None:
+    # The site alarm's id comes from the presence message's cause: two outages of the same
+    # site must not reuse one alarm id (its second raise would look like a redelivery).
+    handler, enterprise, (device, _) = site(2)
+    state, first = clock(handler, seen_at_zero(handler, device, enterprise), device, 31)
+    raw = envelope(device, enterprise, 2, 40, {"concentration": 1.0})
+    state, _ = handler.reading("readings", state, raw)
+    _, second = clock(handler, state, device, 71)
+    causes = [Presence.model_validate_json(e.presence[0][1]).cause_id for e in (first, second)]
+    assert causes[0] != causes[1]
