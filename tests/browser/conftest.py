@@ -161,14 +161,7 @@ def console(
         {**env, "HW_SINK_GROUP_ID": f"sink-{suffix}", "HW_SINK_HTTP_PORT": str(sink_port)},
         sink_port,
     )
-    api_port = free_port()
-    url = f"http://127.0.0.1:{api_port}"
-    alerts = service_process(
-        ["alerts"],
-        {**env, "HW_API_URL": url, "HW_API_TOKEN_SECRET": uuid.uuid4().hex,
-         "HW_SSE_HEARTBEAT_S": "1", "HW_CONSOLE_LOGIN_DELAY_S": "0.01"} | console_env,
-        api_port,
-    )
+    alerts, url = _start_alerts(env, service_process, console_env)
     found = Console(url, database_url, endpoints, {}, start_worker, accounts=AccountRepository(store))
     for device in registry.devices:
         name = device.id.split("-")[1]
@@ -182,16 +175,47 @@ def console(
     store.close()
 
 
+def _start_alerts(
+    env: dict[str, str],
+    service_process: Callable[..., ServiceProcess],
+    overrides: dict[str, str],
+) -> tuple[ServiceProcess, str]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    defaults = {"HW_API_URL": url, "HW_API_TOKEN_SECRET": uuid.uuid4().hex,
+                "HW_SSE_HEARTBEAT_S": "1", "HW_CONSOLE_LOGIN_DELAY_S": "0.01"}
+    return service_process(["alerts"], {**env, **defaults, **overrides}, port), url
+
+
+@pytest.fixture
+def console_web(
+    endpoints: Endpoints,
+    database_url: str,
+    service_process: Callable[..., ServiceProcess],
+    console_env: dict[str, str],
+) -> Iterator[Console]:
+    """The alerts service alone (login, sessions, pages) on the test's database."""
+    store = Datastore(database_url, max_size=2)
+    env = {**endpoints_env(endpoints), "HW_DATABASE_URL": database_url, **console_env}
+    alerts, url = _start_alerts(env, service_process, console_env)
+    alerts.wait_ready(timeout=60)
+    yield Console(url, database_url, endpoints, {}, lambda: alerts,
+                  accounts=AccountRepository(store))
+    store.close()
+
+
 def _outside(url: str, base: str) -> bool:
     return not (url.startswith(base + "/") or url == base or url.startswith(("data:", "blob:")))
 
 
 @pytest.fixture
-def open_page(browser: Browser, console: Console) -> Iterator[Callable[..., Page]]:
+def open_page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Callable[..., Page]]:
     """Factory: `open_page(username=None, lang="zh-CN")` -> a page (logged in when a username is
     given) whose every request is checked to stay inside the service."""
     pages: list[tuple[Page, list[str]]] = []
     errors: list[str] = []
+    wanted = "console_web" if "console_web" in request.fixturenames else "console"
+    console: Console = request.getfixturevalue(wanted)
 
     def make(username: str | None = None, lang: str = "zh-CN") -> Page:
         context = browser.new_context(locale=lang, viewport={"width": 1366, "height": 768},
