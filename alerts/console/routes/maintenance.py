@@ -37,7 +37,6 @@ def _page(
         "maintenance.html",
         session,
         windows=maintenance.windows(svc.store, where, now),
-        now=now,
         may_declare=scope.role in ("enterprise", "admin"),
         **extra,
     )
