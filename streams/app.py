@@ -13,6 +13,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import faust
@@ -26,7 +27,7 @@ from streams.lag import Progress, StallGuard, lag_by_topic
 from streams.metrics import StreamsMetrics
 from streams.processor import DeviceProcessor, Outbox, SiteProcessor
 from streams.settings import StreamsSettings
-from streams.tables import ChangelogTable
+from streams.tables import ChangelogTable, LocalTable, StateTable
 from streams.topology import TABLES, Topology
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,8 @@ def create_app(
     app = _faust_app(settings, topology, instance)
     topics = _Topics(app, topology)
     outbox = Outbox(topology, topics.send, metrics, topics.send_soon)
-    device_table, site_table = (_table(app, name, topology) for name in TABLES)
+    device_table, site_table = (_table(app, name, topology, settings) for name in TABLES)
+    changelogs = topology.changelogs()  # in the order of TABLES
     devices = DeviceProcessor(
         topology, device_table, directory, metrics, outbox, deadlines or Deadlines()
     )
@@ -108,6 +110,9 @@ def create_app(
     def revoked(sender: Any, /, *args: Any, **kwargs: Any) -> None:
         gone = kwargs.get("revoked", ())
         devices.revoked(tp.partition for tp in gone)
+        # What is not acknowledged yet of a partition that moved must not be served any more.
+        for table, changelog in ((device_table, changelogs[0]), (site_table, changelogs[1])):
+            table.revoked({tp.partition for tp in gone if tp.topic == changelog})
         progress.forget((tp.topic, tp.partition) for tp in gone)
         guard.forget((tp.topic, tp.partition) for tp in gone)
 
@@ -199,11 +204,18 @@ async def _watch_partitions(
 
 
 def _faust_app(settings: StreamsSettings, topology: Topology, instance: int) -> faust.App:
+    # One folder per app and instance: RocksDB locks its files, and two apps' tables share names.
+    datadir = Path(settings.streams_data_dir) / topology.app_id / f"worker-{instance}"
+    datadir.mkdir(parents=True, exist_ok=True)
+    static = settings.streams_static_membership
     return faust.App(
         topology.app_id,
         broker=[f"kafka://{host}" for host in settings.kafka_bootstrap.split(",")],
         store=settings.streams_store,
-        datadir=settings.streams_data_dir,
+        datadir=str(datadir),
+        broker_session_timeout=settings.streams_session_timeout_s,
+        broker_heartbeat_interval=settings.streams_heartbeat_interval_s,
+        consumer_group_instance_id=_instance_id(topology, settings, instance) if static else None,
         topic_partitions=topology.partitions,
         key_serializer="raw",
         value_serializer="raw",
@@ -217,15 +229,39 @@ def _faust_app(settings: StreamsSettings, topology: Topology, instance: int) -> 
     )
 
 
-def _table(app: faust.App, name: str, topology: Topology) -> ChangelogTable:
+def _instance_id(topology: Topology, settings: StreamsSettings, instance: int) -> str:
+    """The worker's static group membership id. The broker hands a returning member its last
+    assignment as is, and faust's assignor insists that it names this worker's own web URL:
+    the port is part of the identity, so a worker restarted on another port joins as a new
+    member (the old one expires after the session timeout) instead of failing to join."""
+    return f"{topology.app_id}-worker-{instance}-{settings.http_port(instance)}"
+
+
+# 24 small databases (2 tables x 12 partitions) per worker: faust's defaults (64 MiB write
+# buffers, a 2 GiB block cache each) are sized for one big table.
+_ROCKSDB_OPTIONS = {
+    "write_buffer_size": 4 << 20,
+    "max_write_buffer_number": 2,
+    "target_file_size_base": 8 << 20,
+    "block_cache_size": 8 << 20,
+}
+
+
+def _table(
+    app: faust.App, name: str, topology: Topology, settings: StreamsSettings
+) -> StateTable:
+    local = settings.streams_store.startswith("rocksdb")
     # Values are the states' own JSON; bytes types make faust use its "raw" codec.
-    table = app.Table(name, partitions=topology.partitions, key_type=bytes, value_type=bytes)
+    table = app.Table(
+        name, partitions=topology.partitions, key_type=bytes, value_type=bytes,
+        options=dict(_ROCKSDB_OPTIONS) if local else None,
+    )
     changelog = table.changelog_topic.get_topic_name()
 
     async def send(key: bytes, value: bytes, partition: int) -> Awaitable[Any]:
         return await app.producer.send(changelog, key, value, partition, None, None)
 
-    return ChangelogTable(table, send)
+    return LocalTable(table, send) if local else ChangelogTable(table, send)
 
 
 class _Topics:

@@ -19,9 +19,21 @@ class StreamsSettings(Endpoints):
     streams_app_id: str = "hazardwatch-streams"
     # Worker N serves /metrics, /healthz and /readyz on 18200 + N unless set explicitly.
     streams_http_port: int | None = None
+    # "memory://" replays each table's whole changelog on every start; "rocksdb://" keeps the
+    # tables on disk under streams_data_dir (`./run up` uses it, under .stack/streams), so a
+    # restarted worker replays only the changelog's tail since its last write.
     streams_store: str = "memory://"
-    # faust writes per-app files (and RocksDB, if used) here; never into the working tree.
+    # faust writes per-app files (and RocksDB, if used) here, in a folder per app and worker
+    # instance (RocksDB locks its files); never into the working tree.
     streams_data_dir: str = str(Path(tempfile.gettempdir()) / "hazardwatch-streams")
+    # How soon a dead worker's partitions move: the broker drops a member it has not heard
+    # from for this long (faust's default is 60 s, which was most of a crash's blind spot).
+    streams_session_timeout_s: float = 10.0
+    streams_heartbeat_interval_s: float = 3.0
+    # Static membership (group.instance.id = app id, instance, port): a worker restarted within the
+    # session timeout takes its partitions back at once, without waiting for the old member
+    # to expire and without moving anyone else's partitions.
+    streams_static_membership: bool = True
     streams_partitions: int = 12
     # How often the timer looks for silent devices, overdue alarms and interlock deadlines:
     # bounds the offline detection delay beyond offline_after_s.

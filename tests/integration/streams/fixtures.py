@@ -27,12 +27,16 @@ def start_worker(
     endpoints: Endpoints, service_process: Callable[..., ServiceProcess]
 ) -> Callable[..., ServiceProcess]:
     """Factory: `start_worker(registry_file=None, app_env=None)` -> a ready worker process.
-    Workers started with the same `app_env` share one faust app (consumer group, tables)."""
+    Workers started with the same `app_env` share one faust app (consumer group, tables); a
+    worker restarted with the same instance and `port` is the same static group member."""
 
     def start(
-        registry_file: Path | None = None, app_env: dict[str, str] | None = None, instance: int = 1
+        registry_file: Path | None = None,
+        app_env: dict[str, str] | None = None,
+        instance: int = 1,
+        port: int | None = None,
     ) -> ServiceProcess:
-        port = free_port()
+        port = port or free_port()
         env = worker_env(endpoints, endpoints_env(endpoints), port, registry_file)
         if app_env:
             env.update(app_env)

@@ -1,5 +1,6 @@
-"""`kill -9` of a worker in the middle of a burst: after a restart (state from the changelog)
-and dedupe by event_id, the events are exactly those of an uninterrupted run."""
+"""`kill -9` of a worker in the middle of a burst: after a restart (state from the changelog, or
+with the RocksDB store from local disk plus the changelog's tail) and dedupe by event_id, the
+events are exactly those of an uninterrupted run."""
 
 from __future__ import annotations
 
@@ -55,10 +56,12 @@ def expected_events(plan: dict[str, list[bytes]], specs: list[DeviceSpec]) -> li
     return events
 
 
+@pytest.mark.parametrize("store", ["memory", "rocksdb"])
 def test_a_worker_killed_mid_burst_loses_and_duplicates_nothing(
     start_worker: StartWorker,  # noqa: F811
     wire: Wire,  # noqa: F811
     tmp_path: Path,
+    store: str,
 ) -> None:
     enterprise, devices = rid("E"), [rid("gd-") for _ in range(40)]
     rows = [
@@ -69,7 +72,8 @@ def test_a_worker_killed_mid_burst_loses_and_duplicates_nothing(
     specs = [DeviceSpec(d, enterprise, Family.GAS, offline_after_s=3600) for d in devices]
     plan = burst(devices, enterprise, cycles=3)
     expected = {e.event_id: e for e in expected_events(plan, specs)}
-    app_env = {"HW_STREAMS_APP_ID": rid("crash-")}
+    app_env = {"HW_STREAMS_APP_ID": rid("crash-"), "HW_STREAMS_STORE": f"{store}://",
+               "HW_STREAMS_DATA_DIR": str(tmp_path / "streams")}
 
     first = start_worker(registry_file=registry, app_env=app_env)
     half = len(next(iter(plan.values()))) // 2
@@ -87,7 +91,8 @@ def test_a_worker_killed_mid_burst_loses_and_duplicates_nothing(
     for index in range(half):
         wire.send_raw(devices[0], plan[devices[0]][index])
     wire.producer.flush()
-    second = start_worker(registry_file=registry, app_env=app_env)
+    # Same instance and port: the same static group member, back at once with its partitions.
+    second = start_worker(registry_file=registry, app_env=app_env, port=first.port)
     try:
         wire.wait_for(lambda events: len(unique_events(events)) >= len(expected), timeout=180)
     except AssertionError as missing:
