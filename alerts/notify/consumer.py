@@ -65,6 +65,9 @@ class NotificationConsumer:
             enable_auto_commit=False,
             auto_offset_reset=self._reset,
             client_id="hw-alerts-notify",
+            # A group joined before the topic's metadata arrived is assigned nothing until the
+            # next metadata refresh (5 minutes by default): no alarm would be notified so long.
+            metadata_max_age_ms=5000,
         )
         try:
             while not self._stop.is_set():
