@@ -197,7 +197,11 @@
   function apply(event) {
     if (!event || !event.alarm_id) return;
     if (event.event_id) {
-      if (seenEvents.has(event.event_id)) return;
+      if (seenEvents.has(event.event_id)) {
+        // The server passes each event once; a repeat here is counted so a test can see it.
+        document.body.dataset.repeats = String(Number(document.body.dataset.repeats || 0) + 1);
+        return;
+      }
       seenEvents.add(event.event_id);
     }
     let alarm = alarms.get(event.alarm_id);
