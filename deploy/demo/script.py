@@ -18,7 +18,7 @@ import yaml
 from kafka import KafkaConsumer, TopicPartition
 
 from alerts.auth.tokens import Claims, issue
-from deploy.demo import publisher
+from deploy.demo import accounts, publisher
 from deploy.demo.feed import FeedListener
 from deploy.demo.incidents import INCIDENTS
 from deploy.demo.monitor import CONCLUDE, RESET, RESPOND, Monitor
@@ -85,6 +85,7 @@ def run(cfg: StackConfig, seconds: int) -> None:
     api = cfg.env()["HW_API_URL"]
     print("\n== Registry: a small county (2 townships, 5 enterprises, 16 devices)")
     registry_command.import_file(REGISTRY)
+    people = accounts.ensure(cfg)
     monitors = {code: token(cfg, "monitor", code) for code in TOWNSHIPS}
     regulator = token(cfg, "regulator", "330106", ("gas", "shutoff"))
     admin = token(cfg, "admin", "")
@@ -114,6 +115,7 @@ def run(cfg: StackConfig, seconds: int) -> None:
     for feed in feeds.values():
         feed.stop()
     _summary(cfg, api, began, stats.get("result"), feeds, admin, monitors, regulator, handled)
+    _console(api, people)
 
 
 def _close_leftovers(admin: Monitor) -> None:
@@ -240,6 +242,17 @@ def _summary(
     print(f"  tokens        monitor 330106001: {monitors['330106001']}")
     print(f"                regulator 330106 gas+shutoff: {regulator}")
     print(f"                admin: {admin}")
+
+
+def _console(api: str, people: list[tuple[accounts.DemoAccount, str]]) -> None:
+    print(f"\n== Console  {api}/console/   (中文 by default, English one click away)")
+    for account, password in people:
+        families = f" {','.join(account.families)}" if account.families else ""
+        print(
+            f"  {account.username:<11} password {password:<34} {account.role:<10} "
+            f"{account.scope}{families}  {account.name}"
+        )
+    print("  more accounts: ./run user add USERNAME --role ROLE --scope SCOPE")
 
 
 def _seconds(value: float | None) -> str:
