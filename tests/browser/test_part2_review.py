@@ -93,7 +93,7 @@ def test_a_device_trend_draws_hours_over_30_days_and_raw_readings_over_an_hour(
         ] + [envelope(detector.device_id, 1000 + i, now - timedelta(minutes=55 - i),
                       concentration=8.0 + i % 5) for i in range(50)])  # fmt: skip
     detector.publish(console.endpoints, 60.0)  # a red alarm on the axis
-    page = open_page(monitor)
+    page = open_page(monitor, lang="en")  # English: this machine's Chromium has no CJK font
     board_row = page.locator(f"tr[data-device-id='{detector.device_id}']")
     expect(board_row).to_have_attribute("data-severity", "red", timeout=15_000)
 
@@ -125,8 +125,15 @@ def test_the_monthly_report_page_draws_its_charts_and_prints_without_navigation(
 ) -> None:
     regulator = console.account("regulator", "330106")
     console.detectors["B1"].publish(console.endpoints, 60.0)
-    page = open_page(regulator)
+    page = open_page(regulator, lang="en")
     page.goto(f"{console.url}/console/reports/monthly")
+    alarms = page.locator("#report-figures tr[data-figure=alarms]")
+    for _ in range(20):  # the alarm reaches the event log through the sink
+        if alarms.count():
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(alarms).to_have_count(1)
     for name in ("alarms", "false_alarms", "uptime"):
         expect(page.locator(f"#chart-{name} svg")).to_have_count(1)
     expect(page.locator("#report-figures tbody tr").first).to_be_visible()

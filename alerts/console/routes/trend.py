@@ -85,7 +85,7 @@ def option(device: trend.DeviceInfo, store: Any, start: datetime, end: datetime)
     return {
         "animation": False,
         "tooltip": {"trigger": "axis"},
-        "legend": {"type": "scroll"},
+        "legend": {"type": "scroll", "data": [s["name"] for s in series]},
         "xAxis": {"type": "time", "min": start.isoformat(), "max": end.isoformat()},
         "yAxis": {"type": "value", "scale": True},
         "grid": {"left": 56, "right": 24, "top": 40, "bottom": 32},
