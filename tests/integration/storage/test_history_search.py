@@ -73,12 +73,14 @@ def test_each_filter_narrows_to_exactly_the_matching_alarms(store: Datastore) ->
                 until=T0 + timedelta(hours=4),
                 causes=("real_leak", "device_fault"),
             ),
-            lambda a: a[0].division.startswith(TOWNS[0])
-            and a[0].family == "gas"
-            and a[0].severity in ("red", "orange")
-            and a[-1].type == "Closed"
-            and T0 + timedelta(hours=1) <= a[0].occurred_at < T0 + timedelta(hours=4)
-            and _cause(a) in ("real_leak", "device_fault"),
+            lambda a: (
+                a[0].division.startswith(TOWNS[0])
+                and a[0].family == "gas"
+                and a[0].severity in ("red", "orange")
+                and a[-1].type == "Closed"
+                and T0 + timedelta(hours=1) <= a[0].occurred_at < T0 + timedelta(hours=4)
+                and _cause(a) in ("real_leak", "device_fault")
+            ),
         ),
         (
             HistoryFilter(scope_enterprise="E-b", enterprises=("E-a",)),
