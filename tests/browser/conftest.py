@@ -162,7 +162,9 @@ def console(
         sink_port,
     )
     alerts, url = _start_alerts(env, service_process, console_env)
-    found = Console(url, database_url, endpoints, {}, start_worker, accounts=AccountRepository(store))
+    found = Console(
+        url, database_url, endpoints, {}, start_worker, accounts=AccountRepository(store)
+    )
     for device in registry.devices:
         name = device.id.split("-")[1]
         password = pass_a if device.enterprise == site_a else pass_b

@@ -102,7 +102,7 @@ def test_a_monitor_takes_a_red_leak_to_closure_and_the_neighbour_never_sees_it(
         ("Resolved", monitor),
         ("Closed", monitor),
     ]
-    assert [e["type"] for e in events][0] == "AlarmRaised"
+    assert events[0]["type"] == "AlarmRaised"
 
 
 def test_an_action_the_worker_rejects_is_shown_with_its_reason(

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from alerts import handling, transitions
-from alerts.console import board
+from alerts.console import board_rules as board
 from alerts.console.auth import ConfigDep, ScopeDep, ServicesDep, SessionDep, check_csrf
 from alerts.console.labels import labels
 from alerts.console.templating import language, render

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
 from alerts.api.stream import events
-from alerts.console import board
+from alerts.console import board_rules as board
 from alerts.console.auth import ConfigDep, ScopeDep, ServicesDep, SessionDep
 from alerts.console.labels import labels
 from alerts.console.templating import language, render
