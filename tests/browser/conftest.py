@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
@@ -61,7 +62,7 @@ class Detector:
     def publish(self, endpoints: Endpoints, concentration: float) -> None:
         self.seq += 1
         client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5,
+            CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5,
             client_id=f"dev-{uuid.uuid4().hex[:8]}",
         )
         client.username_pw_set(self.enterprise_id, self.password)

@@ -10,7 +10,7 @@ from tests.browser.conftest import TOWNSHIP_A, Console
 
 
 def _rows(page) -> list[str]:
-    return page.eval_on_selector_all(
+    return page.eval_on_selector_all(  # type: ignore[no-any-return]
         "#alarm-rows tr[data-alarm-id]", "rows => rows.map(r => r.dataset.alarmId)"
     )
 
