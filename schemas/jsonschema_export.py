@@ -15,6 +15,10 @@ from schemas.envelope import ReadingEnvelope
 from schemas.families import Channel, Family
 from schemas.readings import MODELS
 from schemas.rejected import RejectedMessage
+
+# The very bounds the gateway applies, so the schema cannot drift from them.
+from schemas.timestamps import _MAX_EPOCH_MS as MAX_EPOCH_MS
+from schemas.timestamps import _MIN_EPOCH_MS as MIN_EPOCH_MS
 from schemas.topics import READINGS, REJECTED
 
 JsonDoc = dict[str, Any]
@@ -37,14 +41,35 @@ def payload_schemas() -> dict[str, JsonDoc]:
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["$id"] = f"urn:hazardwatch:mqtt:{payload_name(family, channel)}"
         schema["title"] = f"hw/v1/{{enterprise_id}}/{{device_id}}/{channel.value} ({family.value})"
-        if "ts" in schema.get("required", []):
-            schema["properties"]["ts"] = {
-                "anyOf": [{"type": "string", "format": "date-time"}, {"type": "integer"}],
-                "description": _TS_NOTE,
-            }
+        if "ts" in schema["properties"]:
+            ts = _ts_schema()
+            if "ts" not in schema.get("required", []):
+                ts["anyOf"].append({"type": "null"})
+            schema["properties"]["ts"] = ts
+        if channel is Channel.STATUS:
+            schema = _status_schema(schema)
         docs[payload_name(family, channel)] = schema
     docs["batch"] = _batch_schema()
     return docs
+
+
+def _ts_schema() -> JsonDoc:
+    """As schemas/timestamps.py reads `ts`: RFC 3339 text, or epoch milliseconds within the
+    range it takes (a number of seconds by mistake is refused, so the schema refuses it)."""
+    return {
+        "anyOf": [
+            {"type": "string", "format": "date-time"},
+            {"type": "number", "minimum": MIN_EPOCH_MS, "maximum": MAX_EPOCH_MS},
+        ],
+        "description": _TS_NOTE,
+    }
+
+
+def _status_schema(model_schema: JsonDoc) -> JsonDoc:
+    """The Last Will is the JSON object, or just the word as a JSON string (the gateway takes
+    the bare word unquoted too, which is not JSON and so not in a JSON Schema)."""
+    outer = {k: model_schema.pop(k) for k in ("$schema", "$id", "title", "description")}
+    return {**outer, "anyOf": [model_schema, {"type": "string", "enum": ["online", "offline"]}]}
 
 
 def _batch_schema() -> JsonDoc:
@@ -57,10 +82,7 @@ def _batch_schema() -> JsonDoc:
         "properties": {
             "device_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
             "channel": {"enum": [c.value for c in Channel]},
-            "ts": {
-                "anyOf": [{"type": "string", "format": "date-time"}, {"type": "integer"}],
-                "description": _TS_NOTE,
-            },
+            "ts": _ts_schema(),
             "seq": heartbeat["properties"]["seq"],
         },
         "description": "One message of the device's family and channel, plus device_id and "

@@ -54,13 +54,19 @@ def _install() -> None:
 
 
 @pytest.fixture(scope="session")
-def contract_check() -> Callable[[Path], Verdict]:
-    """`contract_check(dir) -> Verdict` of tests/contracts/js/check.mjs on an export dir."""
+def js_tools() -> Path:
+    """tests/contracts/js with its node_modules installed."""
     _install()
+    return JS
+
+
+@pytest.fixture(scope="session")
+def contract_check(js_tools: Path) -> Callable[[Path], Verdict]:
+    """`contract_check(dir) -> Verdict` of tests/contracts/js/check.mjs on an export dir."""
 
     def check(folder: Path) -> Verdict:
         done = subprocess.run(
-            ["node", str(JS / "check.mjs"), str(folder)],
+            ["node", str(js_tools / "check.mjs"), str(folder)],
             capture_output=True,
             text=True,
             timeout=60,
