@@ -85,7 +85,10 @@ def apply_follow_ups(
         detection = Detected(
             closed.condition, closed.severity, message=f"still present after {closed.alarm_id}"
         )
-        state, new = _raise(state, ctx, detection, trigger, None, follows=closed.alarm_id)
+        # Named by the alarm it follows, dated by the reading: one follow-up per closed alarm,
+        # whatever reading (a status message has no seq to name it by) brought it.
+        follow = Trigger(f"follow-up|{closed.alarm_id}", trigger.at, trigger.received_at)
+        state, new = _raise(state, ctx, detection, follow, None, follows=closed.alarm_id)
         events += new
     return state, events
 

@@ -129,3 +129,13 @@ def test_every_condition_a_rule_clears_counts_as_lasting_and_no_momentary_event_
     momentary = {rule.condition for rules in discrete.EVENT_RULES.values()
                  for rule in rules.values()} - {discrete.VALVE_FAULT}  # fmt: skip
     assert not momentary & LASTING_CONDITIONS
+
+
+def test_the_follow_up_is_named_by_the_alarm_it_follows_not_by_the_reading():
+    ctx = context()
+    state, alarm = leaking(ctx)
+    kinds: tuple[CommandKind, ...] = ("acknowledge", "dispatch", "resolve", "close")
+    state, _ = handle(ctx, state, alarm, "device_fault", *kinds)
+    _, one = apply_follow_ups(state, ctx, [], Trigger("reading|d|0", at(300)))
+    _, other = apply_follow_ups(state, ctx, [], Trigger(rid(), at(300)))
+    assert one == other and one[0].alarm_id != alarm
