@@ -41,7 +41,7 @@ def test_an_alarm_raised_at_a_restaurant_reaches_the_township_and_the_gas_author
         "HW_NOTIFY_WEBHOOK_SECRET": secret,
         "HW_NOTIFY_GROUP_ID": f"notify-{uuid4().hex[:8]}",
     }
-    service_process(["alerts"], env, port).wait_ready(60)
+    process = service_process(["alerts"], env, port).wait_ready(60)
     producer = KafkaProducer(bootstrap_servers=endpoints.kafka_bootstrap, acks="all")
     # A new consumer group starts at the end of the log once it has joined; keep raising
     # alarms until the first one is notified rather than guessing when that happens.
@@ -73,7 +73,8 @@ def test_an_alarm_raised_at_a_restaurant_reaches_the_township_and_the_gas_author
     finally:
         producer.close(timeout=5)
     notified = _of(receiver, first)
-    assert sorted(b["audience"]["name"] for b in notified) == ["gas_authority", "township"]
+    names = sorted(b["audience"]["name"] for b in notified)
+    assert names == ["gas_authority", "township"], (len(receiver.attempts), process.tail())
     for key, signature, body in receiver.attempts:
         expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
         assert hmac.compare_digest(signature, expected), key

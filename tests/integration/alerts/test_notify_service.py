@@ -113,7 +113,7 @@ offices:
             producer.close(timeout=5)
         requests = robot.accepted()
     by_path = {r.path: r for r in requests}
-    assert set(by_path) == {"/wecom", "/ding"}, [r.path for r in requests]
+    assert set(by_path) == {"/wecom", "/ding"}, ([r.path for r in requests], process.tail())
     content = by_path["/wecom"].json()["markdown"]["content"]
     for word in (
         "红色",
