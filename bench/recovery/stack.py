@@ -1,0 +1,92 @@
+"""A second stack for the benchmark, as in tests/integration/recovery: its own folder, ports
+and Mosquitto, the main stack's Kafka (behind a topic prefix) and PostgreSQL (a fresh
+database), and `./run up`'s supervised processes. Nothing of the main stack is touched."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import subprocess
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import psycopg
+
+from deploy import services
+from deploy.stack import stack as launcher
+from deploy.stack.config import REPO_ROOT, StackConfig
+from deploy.stack.kafka import create_topics
+from schemas.topics import TopicNames
+from storage.datastore import Datastore
+from storage.migrations import migrate
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class BenchStack:
+    cfg: StackConfig
+    overrides: dict[str, str]
+    topics: TopicNames
+
+    @property
+    def env(self) -> dict[str, str]:
+        return services.environment(self.cfg, self.overrides)
+
+    def run(self, *argv: str, stdin: str | None = None) -> str:
+        return subprocess.run([str(REPO_ROOT / "run"), *argv], env=self.env, input=stdin,
+                              capture_output=True, text=True, check=True).stdout
+
+
+@contextlib.contextmanager
+def second_stack(env: Mapping[str, str], workers: int) -> Iterator[BenchStack]:
+    main = StackConfig.from_env(env)
+    root = REPO_ROOT / ".stack" / "bench-stacks" / uuid.uuid4().hex[:8]
+    cfg = StackConfig(
+        root=root, mqtt_port=_port(), kafka_port=main.kafka_port,
+        postgres_port=main.postgres_port, prometheus_port=_port(), api_port=_port(),
+        ingest_port=_port(), streams_port=_port(), sinks_port=_port(), supervisor_port=_port(),
+        streams_workers=workers,
+    )
+    topics = TopicNames(prefix=f"bench{uuid.uuid4().hex[:6]}.")
+    create_topics(main.kafka_bootstrap, topics)
+    database = f"hw_bench_{uuid.uuid4().hex[:8]}"
+    admin = main.admin_database_url()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{database}"')
+    url = main.admin_database_url(database)
+    store = Datastore(url)
+    try:
+        migrate(store)
+    finally:
+        store.close()
+    overrides = {"HW_TOPIC_PREFIX": topics.prefix, "HW_DATABASE_URL": url}
+    launcher.up(cfg, ["mosquitto"], echo=lambda _l: None)
+    try:
+        yield BenchStack(cfg, overrides, topics)
+    finally:
+        services.down(cfg, echo=lambda _l: None)
+        launcher.down(cfg, ["mosquitto"], echo=lambda _l: None)
+        _drop_topics(main.kafka_bootstrap, topics.prefix)
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _drop_topics(bootstrap: str, prefix: str) -> None:
+    from kafka import KafkaAdminClient
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="hw-bench-recovery")
+    try:
+        mine = [t for t in admin.list_topics() if t.startswith(prefix)]
+        with contextlib.suppress(Exception):
+            admin.delete_topics(mine)
+    finally:
+        admin.close()
+
