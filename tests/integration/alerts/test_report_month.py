@@ -31,6 +31,7 @@ from schemas.events import (
 from schemas.families import Severity
 from tests.integration.alerts.conftest import TokenFactory
 from tests.integration.alerts.seed import seed_device
+from tests.integration.storage.builders import presence
 from tests.integration.storage.seeding import store_alarm_events
 
 MONTH = datetime(2026, 11, 1, tzinfo=UTC)
@@ -106,8 +107,17 @@ def month(services: Services) -> dict[str, list[str]]:
         _history(rng, "D-elsewhere", "E-elsewhere", "330107001001", MONTH + timedelta(days=2),
                  "tamper_flatline"),
     ]  # fmt: skip
+    for h in [*histories, *noise]:
+        if h[0].condition == "offline":  # the worker announces the episode beside its alarm
+            back = next(e.occurred_at for e in h if isinstance(e, ConditionCleared))
+            h += presence(_common(h[0]), h[0].occurred_at, back - h[0].occurred_at)
     store_alarm_events(services.store, [e for h in histories + noise for e in h])
     return devices
+
+
+def _common(raised: AlarmEvent) -> dict[str, Any]:
+    keep = ("alarm_id", "device_id", "enterprise_id", "division", "family", "condition")
+    return {k: getattr(raised, k) for k in keep}
 
 
 def _sorted(h: list[AlarmEvent]) -> list[AlarmEvent]:
@@ -147,8 +157,9 @@ def _independent(bodies: list[dict[str, Any]], devices: dict[str, list[str]]) ->
         first = events[0]
         raised = datetime.fromisoformat(first["occurred_at"])
         at = {b["type"]: datetime.fromisoformat(b["occurred_at"]) for b in reversed(events)}
-        if first["condition"] == "offline":
-            offline[first["device_id"]].append((raised, at["ConditionCleared"]))
+        if first["type"] == "DeviceWentOffline":  # an offline episode, not an alarm
+            offline[first["device_id"]].append((raised, at["DeviceCameOnline"]))
+            continue
         if not (MONTH <= raised < MONTH_END and first["division"].startswith(COUNTY)):
             continue
         worst = min((b["severity"] for b in events if b.get("severity")), key=RANK.__getitem__)
