@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -15,6 +16,7 @@ from markupsafe import Markup
 from alerts.accounts.sessions import Session
 from alerts.console import i18n
 
+_CHINA = ZoneInfo("Asia/Shanghai")
 _env = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(("html",)),
@@ -29,13 +31,13 @@ def _json(value: Any) -> Markup:
     return Markup(text)
 
 
-def _local(moment: datetime | None) -> str:
+def _local(moment: datetime | str | None) -> str:
     # Offices work in China Standard Time; the ISO value stays in a data attribute.
     if moment is None:
         return "—"
-    from zoneinfo import ZoneInfo
-
-    return moment.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    return moment.astimezone(_CHINA).strftime("%Y-%m-%d %H:%M:%S")
 
 
 _env.filters["tojson_safe"] = _json

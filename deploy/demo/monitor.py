@@ -20,7 +20,9 @@ CONCLUDE: tuple[Step, ...] = (
 RESET: tuple[Step, ...] = (
     ("acknowledge", {"comment": "演示重置"}, "acknowledged"),
     ("dispatch", {"assignee": "demo", "comment": "演示重置"}, "dispatched"),
-    ("resolve", {"cause": "test", "comment": "演示重置：上一轮演示遗留"}, "resolved"),
+    # "maintenance": a leftover whose condition still holds may be closed only after a
+    # device-fault or maintenance resolution (the next reading then raises it anew).
+    ("resolve", {"cause": "maintenance", "comment": "演示重置：上一轮演示遗留"}, "resolved"),
     ("close", {"comment": "演示重置"}, "closed"),
 )
 

@@ -22,6 +22,8 @@ REQUIREMENTS: dict[str, tuple[str, str]] = {
     "promtool": ("/usr/bin/promtool", "prometheus"),
     # The console's browser tests drive Debian's Chromium (never a browser download).
     "chromium": ("/usr/bin/chromium", "chromium"),
+    # A Chinese font, so the console's screenshots (and any test that reads pixels) show text.
+    "cjk-font": ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "fonts-wqy-zenhei"),
 }
 
 _updated = False

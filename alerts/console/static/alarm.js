@@ -22,7 +22,7 @@
     if (readings.bucket === "raw") {
       series = [{ type: "line", name: "value", showSymbol: false,
                   data: readings.points.map(function (p) { return [p.ts, p.value]; }),
-                  markLine: { symbol: "none", data: [{ xAxis: page.raised_at }] } }];
+                  markLine: { symbol: "none", label: { show: false }, data: [{ xAxis: page.raised_at }] } }];
     } else {
       const pick = function (key) {
         return readings.points.map(function (p) { return [p.ts, p[key]]; });
@@ -31,7 +31,7 @@
         return { type: "line", name: key, showSymbol: false, data: pick(key),
                  lineStyle: { opacity: key === "avg" ? 1 : 0.4 } };
       });
-      series[1].markLine = { symbol: "none", data: [{ xAxis: page.raised_at }] };
+      series[1].markLine = { symbol: "none", label: { show: false }, data: [{ xAxis: page.raised_at }] };
     }
     chart.setOption({
       animation: false,

@@ -243,7 +243,10 @@
   function candidates() {
     return Array.from(alarms.values()).filter(function (a) {
       return ALERTING[a.severity] && a.state === "open" && !a.suppressed && !muted.has(a.id);
-    }).sort(function (a, b) { return Date.parse(b.raisedAt) - Date.parse(a.raisedAt); });
+    }).sort(function (a, b) {
+      // Red before orange; within a colour, the newest first.
+      return (RANK[a.severity] - RANK[b.severity]) || (Date.parse(b.raisedAt) - Date.parse(a.raisedAt));
+    });
   }
 
   function refreshPopup() {

@@ -41,7 +41,7 @@ def _test(args: argparse.Namespace) -> int:
     began = time.monotonic()
     print("== stack up", flush=True)
     stack.up(cfg)
-    packages.ensure(["chromium"])
+    packages.ensure(["chromium", "cjk-font"])
     env = {**os.environ, **cfg.env(), "HW_EXTERNAL_STACK": "1", "PYTHONUNBUFFERED": "1"}
     bin_dir = os.path.dirname(sys.executable)
     failures = []
