@@ -88,3 +88,36 @@ def test_a_stalled_subscriber_is_dropped_and_counted_while_a_reading_one_gets_ev
     # What the stalled client is told instead of a backlog: it resumes with Last-Event-ID.
     assert left == [DROPPED]
     assert registry.get_sample_value("hazardwatch_alerts_sse_dropped_clients_total") == 1
+
+
+def test_an_event_the_worker_sends_again_reaches_no_subscriber_twice(
+    hub: tuple[Hub, CollectorRegistry], endpoints: Endpoints
+) -> None:
+    feed, _registry = hub
+    producer = KafkaProducer(bootstrap_servers=endpoints.kafka_bootstrap, acks="all")
+    event = AlarmRaised(
+        event_id=uuid4().hex, alarm_id=f"A{uuid4().hex[:8]}", seq=1,
+        occurred_at=datetime.now(UTC), device_id=f"D{uuid4().hex[:8]}",
+        enterprise_id="E1", division="330106001001", family="gas",  # type: ignore[arg-type]
+        condition="gas_level", severity="red",  # type: ignore[arg-type]
+    )
+
+    async def scenario() -> list[str]:
+        sub = feed.subscribe()
+        # A worker killed after sending but before saving sends the same event again.
+        for _ in range(3):
+            producer.send(endpoints.topics.alarm_events, key=event.device_id.encode(),
+                          value=encode_event(event))  # fmt: skip
+        producer.flush(timeout=10)
+        marker = await asyncio.to_thread(_publish, endpoints, 1)
+        seen: list[str] = []
+        while not marker <= set(seen):
+            item = await asyncio.wait_for(sub.queue.get(), timeout=30)
+            assert isinstance(item, FeedEvent)
+            seen.append(item.event["event_id"])
+        return seen
+
+    seen = asyncio.run(asyncio.wait_for(scenario(), timeout=60))
+    producer.close(timeout=5)
+    assert seen.count(event.event_id) == 1
+    assert feed.repeats == 2
