@@ -6,7 +6,9 @@ MQTT (HW_BENCH_RECOVERY_DEVICES devices, one reading each every 4 s, and
 HW_BENCH_RECOVERY_LEAKS new leaks a second); each process is killed HW_BENCH_RECOVERY_KILLS
 times, and the blackout is the time from the kill to its first new effect: an alarm for a leak
 that began after the kill (worker), a reading received after it forwarded (gateway), a row
-stored (sinks), an event on a fresh live-feed connection (alerts). With 1 worker and with 2.
+stored (sinks), an event on a fresh live-feed connection (alerts). With 1 worker and with 2
+(HW_BENCH_RECOVERY_WORKERS); HW_STREAMS_STATIC_MEMBERSHIP=false measures the session timeout
+alone.
 """
 
 from __future__ import annotations
@@ -34,14 +36,18 @@ def run(env: Mapping[str, str]) -> list[Row]:
     # load average above 10 (about 180 readings/s measured there; 5,000 on a quiet machine).
     devices = int(env.get("HW_BENCH_RECOVERY_DEVICES", "600"))
     leaks = int(env.get("HW_BENCH_RECOVERY_LEAKS", "2"))
+    others = env.get("HW_BENCH_RECOVERY_OTHERS", "1") != "0"  # gateway, sinks, alerts too
     rows: list[Row] = []
-    for workers in (1, 2):
+    counts = [int(n) for n in env.get("HW_BENCH_RECOVERY_WORKERS", "1,2").split(",")]
+    for workers in counts:
         with second_stack(env, workers) as bench:
-            rows += _measure(bench, workers, kills, devices, leaks)
+            rows += _measure(bench, workers, kills, devices, leaks, others)
     return rows
 
 
-def _measure(bench: BenchStack, workers: int, kills: int, devices: int, leaks: int) -> list[Row]:
+def _measure(
+    bench: BenchStack, workers: int, kills: int, devices: int, leaks: int, others: bool
+) -> list[Row]:
     ids = [f"gd-bench-{n:05d}" for n in range(devices)]
     registry = bench.cfg.root / "registry.yaml"
     registry.parent.mkdir(parents=True, exist_ok=True)
@@ -73,7 +79,7 @@ def _measure(bench: BenchStack, workers: int, kills: int, devices: int, leaks: i
             first.append(one)
             every.append(all_)
             _back(worker, bench)
-        if workers == 1:
+        if workers == 1 and others:
             for _ in range(kills):
                 load.append(os.getloadavg()[0])
                 results["ingest-1"].append(blackout.gateway(table["ingest-1"], bench.cfg, watch))
@@ -89,6 +95,8 @@ def _measure(bench: BenchStack, workers: int, kills: int, devices: int, leaks: i
     note = (f"{kills} kills; load avg {min(load):.1f}-{max(load):.1f}; {devices} devices, "
             f"{devices / fleet.period_s:.0f} readings/s + {leaks} leaks/s")
     case = f"{workers} worker{'s' if workers > 1 else ''}"
+    if os.environ.get("HW_STREAMS_STATIC_MEMBERSHIP", "true").lower() in ("0", "false", "no"):
+        case += ", no static membership"
     rows = _rows(f"stream worker, {case}: kill -> first new alarm", first, note)
     rows += _rows(f"stream worker, {case}: kill -> every leak of the next second", every, note)
     labels = {"ingest-1": "gateway: kill -> next reading forwarded",
