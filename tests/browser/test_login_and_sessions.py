@@ -87,3 +87,11 @@ def test_a_changing_request_without_its_csrf_token_is_refused(
         assert logout.status_code == 403
     page.goto(f"{console_web.url}/console/board")
     expect(page).to_have_url(f"{console_web.url}/console/board")  # still logged in
+
+
+def test_the_api_docs_render_from_the_service_s_own_assets(console_web: Console, open_page) -> None:
+    page = open_page()
+    page.goto(f"{console_web.url}/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("hazardwatch", timeout=20_000)
+    page.goto(f"{console_web.url}/")
+    expect(page).to_have_url(f"{console_web.url}/console/login?next=/console/board")
