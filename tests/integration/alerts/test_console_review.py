@@ -213,3 +213,20 @@ def test_out_of_scope_pages_are_not_found_as_in_the_api(
         assert client.get(path).status_code == 404, path
     listed = client.get("/console/history", params={"state": "all"})
     assert seeded["red"] not in listed.text
+
+
+def test_an_enterprise_sees_its_devices_and_how_its_alarms_were_handled_on_one_sheet(
+    login: Login, services: Services
+) -> None:
+    seeded = _seed(services)
+    client = login("enterprise", seeded["mine"])
+    page = client.get("/console/enterprise")
+    assert page.status_code == 200, page.text
+    assert re.findall(r'<tr data-device-id="([^"]+)"', page.text) == [seeded["device"]]
+    shown = re.findall(r'data-alarm-id="([^"]+)"', page.text)
+    assert shown == [seeded["red"], seeded["old"]]
+    assert "data-action" not in page.text  # nothing to act on here
+    assert client.get(f"/console/enterprise?enterprise={seeded['theirs']}").status_code == 404
+    township = login("monitor", TOWNSHIP)
+    assert township.get(f"/console/enterprise?enterprise={seeded['mine']}").status_code == 200
+    assert township.get(f"/console/enterprise?enterprise={seeded['theirs']}").status_code == 404
