@@ -15,6 +15,7 @@ from alerts.console.routes import (
     assets,
     board,
     devices,
+    enterprise,
     history,
     login,
     maintenance,
@@ -34,6 +35,7 @@ ROUTERS = (
     reports.router,
     uptime.router,
     maintenance.router,
+    enterprise.router,
 )
 
 
