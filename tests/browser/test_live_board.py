@@ -31,7 +31,7 @@ def test_after_a_network_drop_the_alarms_raised_meanwhile_appear_once(
     expect(board).to_have_attribute("data-live", "connected", timeout=15_000)
     for name in ("A1", "A2"):
         row = page.locator(f"tr[data-device-id='{console.detectors[name].device_id}']")
-        expect(row).to_have_count(1, timeout=10_000)
+        expect(row).to_have_count(1, timeout=20_000)
     page.wait_for_timeout(1_000)
     rows = _rows(page)
     assert len(rows) == 2 and len(set(rows)) == 2
@@ -75,10 +75,10 @@ def test_a_red_alarm_past_its_acknowledge_deadline_is_overdue_and_escalated(
     console.detectors["A3"].publish(console.endpoints, 60.0)
     console.detectors["A1"].publish(console.endpoints, 30.0)  # an orange one, far from overdue
     red = page.locator(f"tr[data-device-id='{console.detectors['A3'].device_id}']")
-    expect(red).to_have_attribute("data-severity", "red", timeout=10_000)
-    expect(red).to_have_class("sev-row-red overdue", timeout=10_000)
+    expect(red).to_have_attribute("data-severity", "red", timeout=20_000)
+    expect(red).to_have_class("sev-row-red overdue", timeout=20_000)
     expect(red.locator(".countdown")).to_contain_text("已超时")
-    expect(red).to_have_attribute("data-escalation", "county", timeout=15_000)
+    expect(red).to_have_attribute("data-escalation", "county", timeout=30_000)
     expect(red.locator("[data-field=marks]")).to_contain_text("已升级至县/区")
     first = page.locator("#alarm-rows tr[data-alarm-id]").first
     expect(first).to_have_attribute("data-device-id", console.detectors["A3"].device_id)
