@@ -17,6 +17,7 @@ import os
 import time
 from collections.abc import Mapping
 
+import httpx
 import yaml
 
 from bench.harness import Row, median
@@ -79,6 +80,7 @@ def _measure(
             first.append(one)
             every.append(all_)
             _back(worker, bench)
+            _caught_up([table[f"streams-{i}"] for i in range(1, workers + 1)], bench)
         if workers == 1 and others:
             for _ in range(kills):
                 load.append(os.getloadavg()[0])
@@ -112,6 +114,23 @@ def _rows(case: str, values: list[float], note: str) -> list[Row]:
     return [Row(case, "blackout p50", median(values), "s", note),
             Row(case, "blackout max", max(values), "s",
                 "each: " + ", ".join(f"{v:.1f}" for v in values))]
+
+
+def _caught_up(workers: list[services.Service], bench: BenchStack) -> None:
+    """Each kill starts from the steady state: the restarted worker has worked off the backlog
+    of its outage (on this loaded machine that takes longer than the outage itself)."""
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        lags = []  # a restarted worker publishes its lag only after its first 5 s
+        for worker in workers:
+            text = httpx.get(f"http://127.0.0.1:{worker.port}/metrics", timeout=5).text
+            lags += [float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                     if line.startswith("hazardwatch_streams_consumer_lag_messages")
+                     and bench.topics.readings in line]
+        if len(lags) == len(workers) and sum(lags) < 200:
+            return
+        time.sleep(1.0)
+    raise TimeoutError(f"the workers did not catch up; see {bench.cfg.logs}")
 
 
 def _back(service: services.Service, bench: BenchStack) -> None:
