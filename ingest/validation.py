@@ -51,7 +51,7 @@ def _unknown(_device_id: str) -> DeviceInfo | None:
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Context:
     registry: RegistrySnapshot
     limiter: RateLimiter
