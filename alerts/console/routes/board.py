@@ -44,10 +44,10 @@ def board_page(
         request,
         "board.html",
         session,
-        rows=rows,
-        deadlines=cfg.deadlines,
-        next_deadline=board.next_deadline,
-        overdue=lambda row: board.overdue(row, cfg.deadlines, now),
+        rows=[
+            (row, board.next_deadline(row, cfg.deadlines), board.overdue(row, cfg.deadlines, now))
+            for row in rows
+        ],
         unacknowledged=sum(1 for r in rows if r.state == "open" and not r.view.get("suppressed")),
         page_data={
             "since_ms": since_ms,

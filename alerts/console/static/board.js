@@ -122,13 +122,23 @@
 
   function reorder() {
     const now = Date.now();
-    const sorted = Array.from(alarms.values()).sort(function (a, b) {
-      const ka = sortKey(a, now);
-      const kb = sortKey(b, now);
-      for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i] - kb[i];
+    const keyed = Array.from(alarms.values(), function (alarm) {
+      return { alarm: alarm, key: sortKey(alarm, now) };
+    });
+    keyed.sort(function (a, b) {
+      for (let i = 0; i < a.key.length; i++) if (a.key[i] !== b.key[i]) return a.key[i] - b.key[i];
       return 0;
     });
-    sorted.forEach(function (alarm) { tbody.appendChild(alarm.el); });
+    // Move only the rows that are out of place: a new row at the top is one DOM move.
+    let cursor = tbody.firstElementChild;
+    keyed.forEach(function (entry) {
+      const el = entry.alarm.el;
+      if (el === cursor) {
+        cursor = cursor.nextElementSibling;
+      } else {
+        tbody.insertBefore(el, cursor);
+      }
+    });
     document.getElementById("board-empty").hidden = alarms.size > 0;
   }
 
@@ -233,9 +243,22 @@
       if (event.seq) alarm.seq = Math.max(alarm.seq, event.seq);
       if (alarms.has(alarm.id)) draw(alarm);
     }
-    reorder();
-    counts();
-    refreshPopup();
+    schedule();
+  }
+
+  // A burst (a replay after a reconnect, a county-wide outage) is many events a frame: the
+  // order, the counts and the pop-up are brought up to date once per 30 ms, not per event.
+  let pending = false;
+  function schedule() {
+    if (pending) return;
+    pending = true;
+    // A timer, not requestAnimationFrame: a board in a background tab must still count and alert.
+    setTimeout(function () {
+      pending = false;
+      reorder();
+      counts();
+      refreshPopup();
+    }, 30);
   }
 
   /* ---- the pop-up, the sound and the desktop notification ---- */
