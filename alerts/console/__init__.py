@@ -14,6 +14,7 @@ from alerts.console.routes import (
     alarm,
     assets,
     board,
+    dead_letters,
     devices,
     enterprise,
     history,
@@ -36,6 +37,7 @@ ROUTERS = (
     uptime.router,
     maintenance.router,
     enterprise.router,
+    dead_letters.router,
 )
 
 
