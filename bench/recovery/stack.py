@@ -66,7 +66,13 @@ def second_stack(env: Mapping[str, str], workers: int) -> Iterator[BenchStack]:
         migrate(store)
     finally:
         store.close()
-    overrides = {"HW_TOPIC_PREFIX": topics.prefix, "HW_DATABASE_URL": url}
+    overrides = {
+        "HW_TOPIC_PREFIX": topics.prefix,
+        "HW_DATABASE_URL": url,
+        # Each kill is a crash of its own (they are more than 5 s apart): restarted at once, not
+        # after the backoff a crash loop would earn.
+        "HW_SUPERVISOR_WINDOW_S": "5",
+    }
     launcher.up(cfg, ["mosquitto"], echo=lambda _l: None)
     try:
         yield BenchStack(cfg, overrides, topics)
