@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
@@ -10,15 +11,19 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+from alerts.accounts.accounts import new_account
 from alerts.app import create_app
 from alerts.auth.tokens import Claims, issue
 from alerts.bootstrap import build
 from alerts.services import Services
 from alerts.settings import AlertsSettings
 from schemas.settings import Endpoints
+from storage.accounts import AccountRepository
 from tests.integration.alerts.receiver import Receiver, serve
 
 TokenFactory = Callable[..., str]
+Login = Callable[..., TestClient]
+PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
@@ -73,3 +78,25 @@ def token(services: Services) -> TokenFactory:
 def receiver() -> Iterator[Receiver]:
     with serve() as started:
         yield started
+
+
+@pytest.fixture
+def login(client: TestClient, services: Services) -> Login:
+    def as_(role: str, scope: str, families: tuple[str, ...] = ()) -> TestClient:
+        username = f"{role[:3]}-{uuid4().hex[:6]}"
+        AccountRepository(services.store).add(
+            new_account(username, role, scope, families, username, PASSWORD)
+        )
+        client.cookies.clear()
+        form = client.get("/console/login").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        assert token is not None
+        done = client.post(
+            "/console/login",
+            data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303, done.text
+        return client
+
+    return as_

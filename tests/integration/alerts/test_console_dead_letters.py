@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from alerts.services import Services
 from storage import notifications as db
-from tests.integration.alerts.test_console_review import Login, login  # noqa: F401
+from tests.integration.alerts.conftest import Login
 
 
 def _bury(services: Services) -> int:
@@ -20,7 +20,7 @@ def _bury(services: Services) -> int:
         attempts=0,
     )
 
-    def work(conn):  # type: ignore[no-untyped-def]
+    def work(conn):
         db.enqueue(conn, row)
         db.bury(conn, row, attempts=5, error="HTTP 500 from the robot")
         return db.dead_letters(conn, 10, 0)[0].id

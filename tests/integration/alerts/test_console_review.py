@@ -7,45 +7,17 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
-from fastapi.testclient import TestClient
 
-from alerts.accounts.accounts import new_account
 from alerts.services import Services
 from schemas.families import Severity
-from storage.accounts import AccountRepository
+from tests.integration.alerts.conftest import Login
 from tests.integration.alerts.seed import NEIGHBOUR, TOWNSHIP, seed_device
 from tests.integration.storage.builders import alarm_history, envelope
 from tests.integration.storage.seeding import store_alarm_events, store_readings
-
-PASSWORD = "correct horse battery staple"
-Login = Callable[..., TestClient]
-
-
-@pytest.fixture
-def login(client: TestClient, services: Services) -> Login:
-    def as_(role: str, scope: str, families: tuple[str, ...] = ()) -> TestClient:
-        username = f"{role[:3]}-{uuid4().hex[:6]}"
-        AccountRepository(services.store).add(
-            new_account(username, role, scope, families, username, PASSWORD)
-        )
-        client.cookies.clear()
-        form = client.get("/console/login").text
-        token = re.search(r'name="csrf_token" value="([^"]+)"', form)
-        assert token is not None
-        done = client.post(
-            "/console/login",
-            data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)},
-            follow_redirects=False,
-        )
-        assert done.status_code == 303, done.text
-        return client
-
-    return as_
 
 
 def _page_data(html: str) -> dict[str, object]:
