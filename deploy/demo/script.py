@@ -18,6 +18,7 @@ import yaml
 from kafka import KafkaConsumer, TopicPartition
 
 from alerts.auth.tokens import Claims, issue
+from alerts.notify.examples import wecom_example
 from deploy.demo import accounts, publisher
 from deploy.demo.feed import FeedListener
 from deploy.demo.incidents import INCIDENTS
@@ -116,6 +117,7 @@ def run(cfg: StackConfig, seconds: int) -> None:
         feed.stop()
     _summary(cfg, api, began, stats.get("result"), feeds, admin, monitors, regulator, handled)
     _console(api, people)
+    _notification_example(cfg, api)
 
 
 def _close_leftovers(admin: Monitor) -> None:
@@ -253,6 +255,29 @@ def _console(api: str, people: list[tuple[accounts.DemoAccount, str]]) -> None:
             f"{account.scope}{families}  {account.name}"
         )
     print("  more accounts: ./run user add USERNAME --role ROLE --scope SCOPE")
+
+
+def _notification_example(cfg: StackConfig, api: str) -> None:
+    """What the township's WeCom group robot would get for the tank-farm leak (every alarm of
+    the demo also goes to the alerts service's log channel: .stack/logs/alerts.log)."""
+    with psycopg.connect(cfg.database_url) as conn:
+        row = conn.execute(
+            "SELECT ev.body, e.name, d.location FROM alarm_events ev"
+            " JOIN devices d ON d.id = ev.device_id JOIN enterprises e ON e.id = d.enterprise_id"
+            " WHERE ev.type = 'AlarmRaised' AND ev.device_id = 'GD-0001'"
+            " AND ev.condition = 'gas_level'"
+            " ORDER BY ev.occurred_at DESC LIMIT 1"
+        ).fetchone()
+    if row is None:
+        return
+    print("\n== Notification: the WeCom group robot of 北山街道 would get (markdown):")
+    text = wecom_example(
+        row[0], console_url=api, enterprise_name=row[1], device_location=row[2] or "",
+        township=TOWNSHIPS["330106001"], as_json=False,
+    )
+    for line in text.splitlines():
+        print(f"  {line}")
+    print(f"  (every demo alarm also goes to the log channel: {cfg.log_file('alerts')})")
 
 
 def _seconds(value: float | None) -> str:
