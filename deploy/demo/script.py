@@ -237,8 +237,8 @@ def _summary(
         f"'{api}/api/v1/alarms?state=all&format=csv'"
     )
     print(
-        f"  metrics       {api}/metrics  http://127.0.0.1:18101/metrics  "
-        "http://127.0.0.1:18201/metrics  http://127.0.0.1:18301/metrics"
+        f"  metrics       {api}/metrics  http://127.0.0.1:{cfg.ingest_port}/metrics  "
+        f"http://127.0.0.1:{cfg.streams_port}/metrics  http://127.0.0.1:{cfg.sinks_port}/metrics"
     )
     print(f"  Prometheus    {cfg.env()['HW_PROMETHEUS_URL']}")
     print(f"  tokens        monitor 330106001: {monitors['330106001']}")
