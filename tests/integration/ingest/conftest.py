@@ -107,6 +107,9 @@ def gateways(endpoints: Endpoints, database_url: str, service_process) -> Gatewa
         "HW_DATABASE_URL": database_url,
         "HW_INGEST_SHARED_GROUP": f"t{uuid.uuid4().hex[:8]}",
         "HW_INGEST_REGISTRY_REFRESH_S": "0.5",
+        # Long enough for a restart within a test, short enough that the broker does not keep
+        # queueing every later message for a test's group that is never used again.
+        "HW_INGEST_SESSION_EXPIRY_S": "120",
     }
     return Gateways(env, service_process)
 
