@@ -44,7 +44,9 @@ TOWNSHIP_A, TOWNSHIP_B = "330106001", "330106002"
 QUICK = Thresholds(raise_after_s=0, raise_after_s_level1=0, clear_after_s=0)
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: sync Playwright keeps an asyncio loop running in this thread while
+# it is open, and every later test that calls asyncio.run() would fail.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from typing import Any
 
 from schemas.families import Family, Industry
 from schemas.registry import DeviceRecord, EnterpriseRecord, Registry
@@ -50,7 +51,9 @@ def _reading(client, site: Site, device: str, seq: int) -> None:
     client.publish(topic, json.dumps(body).encode(), qos=1).wait_for_publish(10)
 
 
-def _next_of(reader: TopicReader, device: str, timeout: float = 15.0) -> tuple[str, dict]:
+def _next_of(
+    reader: TopicReader, device: str, timeout: float = 15.0
+) -> tuple[str, dict[str, Any]]:
     """The next record about `device`: the broker is shared, and every gateway sees (and
     rejects) what other tests publish meanwhile."""
     deadline = time.monotonic() + timeout

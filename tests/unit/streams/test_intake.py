@@ -27,6 +27,9 @@ class MemoryTable:
     async def put(self, key: bytes, value: bytes, partition: int) -> None:
         self.data[key] = value
 
+    def revoked(self, partitions: Iterable[int]) -> None:
+        """Everything is stored at once here: nothing to forget."""
+
 
 @dataclass
 class FakeMessage:
