@@ -43,7 +43,8 @@ def submit(svc: Services, scope: Scope, alarm_id: str, request: Request) -> str:
     """Queue the command (once per command id) and return its id."""
     alarm = detail(svc, scope, alarm_id).alarm
     command_id = request.command_id or uuid.uuid4().hex
-    if _already_applied(svc, alarm_id, command_id):
+    # A command id already in the alarm's history: the same request again is the same command.
+    if queries.command_outcome(svc.store, alarm_id, command_id) is not None:
         return command_id
     transitions.check(
         request.action, alarm.state, scope.role, bool(alarm.view.get("supervised"))
@@ -63,13 +64,3 @@ def submit(svc: Services, scope: Scope, alarm_id: str, request: Request) -> str:
         )
     )
     return command_id
-
-
-def _already_applied(svc: Services, alarm_id: str, command_id: str) -> bool:
-    """A command id already in the alarm's history: the same request again is the same command."""
-    with svc.store.transaction() as conn:
-        row = conn.execute(
-            "SELECT 1 FROM alarm_events WHERE alarm_id = %s AND body->>'command_id' = %s LIMIT 1",
-            (alarm_id, command_id),
-        ).fetchone()
-    return row is not None

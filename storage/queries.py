@@ -216,3 +216,17 @@ def alarm_detail(
             (alarm_id,),
         ).fetchall()
     return AlarmDetail(AlarmSummary(*row), [e[0] for e in events])
+
+
+def command_outcome(
+    store: Datastore, alarm_id: str, command_id: str
+) -> tuple[str, str | None] | None:
+    """The first event a command produced on its alarm: (type, rejection reason), or None
+    while the stream worker has not decided it (or the sink not stored it) yet."""
+    with store.transaction() as conn:
+        row = conn.execute(
+            "SELECT type, body->>'reason' FROM alarm_events"
+            " WHERE alarm_id = %s AND body->>'command_id' = %s ORDER BY position LIMIT 1",
+            (alarm_id, command_id),
+        ).fetchone()
+    return None if row is None else (row[0], row[1])

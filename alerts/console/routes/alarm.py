@@ -152,12 +152,7 @@ def command_outcome(
 ) -> JSONResponse:
     """pending until the worker decided; then applied (the event) or rejected (the reason)."""
     handling.detail(svc, scope, alarm_id)
-    with svc.store.transaction() as conn:
-        row = conn.execute(
-            "SELECT type, body->>'reason' FROM alarm_events"
-            " WHERE alarm_id = %s AND body->>'command_id' = %s ORDER BY position LIMIT 1",
-            (alarm_id, command_id),
-        ).fetchone()
+    row = queries.command_outcome(svc.store, alarm_id, command_id)
     if row is None:
         return JSONResponse({"state": "pending"})
     if row[0] == "CommandRejected":
