@@ -6,7 +6,7 @@ changes); every change is written together with its audit rows (storage/registry
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -74,8 +74,36 @@ class RegistryRepository:
         version moves only when something changed, so re-importing the same file is a no-op.
         """
         return self.datastore.run(
-            lambda conn: _import(conn, registry, password_hashes, actor, force)
+            lambda conn: _import(conn, lambda _stored: registry, password_hashes, actor, force)
         )
+
+    def edit_enterprise(
+        self,
+        enterprise_id: str,
+        edit: Callable[[Registry], Registry],
+        *,
+        actor: str,
+        force: bool = False,
+    ) -> ImportSummary:
+        """The self-service API's change: `edit` gets the enterprise's part of the registry
+        (as `part` gives it) and returns the part it wants, which is then imported exactly as
+        a file naming only that enterprise would be (the same checks, audit and NOTIFY).
+
+        The part is read under the import's lock, in the same transaction, so two changes to
+        one enterprise's devices at once cannot drop each other's device.
+        Raises KeyError for an unknown enterprise.
+        """
+
+        def wanted(stored: Stored) -> Registry:
+            return edit(_part(stored, enterprise_id))
+
+        return self.datastore.run(lambda conn: _import(conn, wanted, {}, actor, force))
+
+    def part(self, enterprise_id: str) -> Registry:
+        """One enterprise and its devices, as a registry file naming only it would list them
+        (never a password); KeyError for an unknown enterprise."""
+        with self.datastore.transaction() as conn:
+            return _part(_stored(conn, enterprise_id), enterprise_id)
 
     def replace_all(self, registry: Registry, password_hashes: Mapping[str, str]) -> ImportSummary:
         """`import_registry` as fixtures and benchmarks seed a registry: actor "system",
@@ -101,23 +129,18 @@ class RegistryRepository:
                 EnterpriseRecord(id=r[0], name=r[1], division=r[2], industry=r[3])
                 for r in enterprises
             ),
-            devices=tuple(
-                DeviceRecord(
-                    id=r[0],
-                    enterprise=r[1],
-                    family=r[2],
-                    type=r[3],
-                    substance=r[4],
-                    location=r[5],
-                    interlock=r[6],
-                    gateway=r[7],
-                    report_interval_s=r[8],
-                    offline_after_s=r[9],
-                    thresholds=Thresholds.model_validate(r[10]) if r[10] else None,
-                )
-                for r in devices
-            ),
+            devices=tuple(_device(r) for r in devices),
         )
+
+    def device(self, device_id: str) -> tuple[DeviceRecord, str] | None:
+        """One device and its enterprise's division (what a scope check needs)."""
+        with self.datastore.transaction() as conn:
+            row = conn.execute(
+                f"SELECT {_DEVICE_COLUMNS}, (SELECT division FROM enterprises e"
+                " WHERE e.id = devices.enterprise_id) FROM devices WHERE id = %s",
+                (device_id,),
+            ).fetchone()
+        return None if row is None else (_device(row), row[11])
 
     def version(self) -> int:
         with self.datastore.transaction() as conn:
@@ -127,14 +150,15 @@ class RegistryRepository:
 
 def _import(
     conn: psycopg.Connection,
-    registry: Registry,
+    registry_of: Callable[[Stored], Registry],
     hashes: Mapping[str, str],
     actor: str,
     force: bool,
 ) -> ImportSummary:
     # Two imports at once must not both plan from the same stored state.
     conn.execute("LOCK TABLE enterprises, devices IN SHARE ROW EXCLUSIVE MODE")
-    found = plan(_stored(conn), registry, hashes)
+    stored = _stored(conn)
+    found = plan(stored, registry_of(stored), hashes)
     if found.foreign:
         raise ForeignDevicesListed(found.foreign)
     alarms = _open_alarms(conn, found.removed_devices)
@@ -152,15 +176,49 @@ def _import(
     return ImportSummary(found, version)
 
 
-def _stored(conn: psycopg.Connection) -> Stored:
+def _device(r: Sequence[Any]) -> DeviceRecord:
+    return DeviceRecord(
+        id=r[0],
+        enterprise=r[1],
+        family=r[2],
+        type=r[3],
+        substance=r[4],
+        location=r[5],
+        interlock=r[6],
+        gateway=r[7],
+        report_interval_s=r[8],
+        offline_after_s=r[9],
+        thresholds=Thresholds.model_validate(r[10]) if r[10] else None,
+    )
+
+
+def _part(stored: Stored, enterprise_id: str) -> Registry:
+    enterprise = stored.enterprises[enterprise_id]
+    return Registry(
+        enterprises=(EnterpriseRecord.model_validate(enterprise),),
+        devices=tuple(
+            DeviceRecord.model_validate(d)
+            for _, d in sorted(stored.devices.items())
+            if d["enterprise"] == enterprise_id
+        ),
+    )
+
+
+def _stored(conn: psycopg.Connection, enterprise_id: str | None = None) -> Stored:
+    """The stored registry, or only one enterprise and its devices."""
+    only = "" if enterprise_id is None else " WHERE id = %(e)s"
+    params = None if enterprise_id is None else {"e": enterprise_id}
     enterprises: dict[str, dict[str, Any]] = {}
     hashes: dict[str, str] = {}
-    for r in conn.execute(f"SELECT {_ENTERPRISE_COLUMNS}, mqtt_password_hash FROM enterprises"):
+    for r in conn.execute(
+        f"SELECT {_ENTERPRISE_COLUMNS}, mqtt_password_hash FROM enterprises{only}", params
+    ):
         enterprises[r[0]] = {"id": r[0], "name": r[1], "division": r[2], "industry": r[3]}
         if r[4] is not None:
             hashes[r[0]] = r[4]
     devices: dict[str, dict[str, Any]] = {}
-    for r in conn.execute(f"SELECT {_DEVICE_COLUMNS} FROM devices"):
+    only = "" if enterprise_id is None else " WHERE enterprise_id = %(e)s"
+    for r in conn.execute(f"SELECT {_DEVICE_COLUMNS} FROM devices{only}", params):
         devices[r[0]] = {
             "id": r[0],
             "enterprise": r[1],
