@@ -4,10 +4,11 @@ trend page draws beside them: thresholds, alarms and online/offline history."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
@@ -125,22 +126,40 @@ def _readings(
     )
 
 
-@router.get(
-    "/{device_id}/readings",
-    response_model=Readings,
-    summary="raw readings, or min/avg/max/count per bucket (auto: by the range's length)",
-)
-def readings(
+@dataclass(frozen=True)
+class DeviceRange:
+    """What the readings and the trend of one device both start from: the device (in the
+    caller's scope, else 404), a valid time range (else 422) and the bucket asked for."""
+
+    device: trend.DeviceInfo
+    begin: datetime
+    end: datetime
+    bucket: BucketParam
+
+
+def device_range(
     device_id: str,
     scope: ScopeDep,
     svc: ServicesDep,
     start: Annotated[datetime | None, Query(alias="from")] = None,
     to: datetime | None = None,
     bucket: BucketParam = "auto",
-) -> Readings:
-    _device(svc, scope, device_id)
+) -> DeviceRange:
+    device = _device(svc, scope, device_id)
     begin, end = _range(start, to)
-    return _readings(svc, device_id, begin, end, bucket)
+    return DeviceRange(device, begin, end, bucket)
+
+
+RangeDep = Annotated[DeviceRange, Depends(device_range)]
+
+
+@router.get(
+    "/{device_id}/readings",
+    response_model=Readings,
+    summary="raw readings, or min/avg/max/count per bucket (auto: by the range's length)",
+)
+def readings(asked: RangeDep, svc: ServicesDep) -> Readings:
+    return _readings(svc, asked.device.device_id, asked.begin, asked.end, asked.bucket)
 
 
 @router.get(
@@ -148,24 +167,16 @@ def readings(
     response_model=Trend,
     summary="the device, its thresholds, readings, alarms and offline episodes over a range",
 )
-def device_trend(
-    device_id: str,
-    scope: ScopeDep,
-    svc: ServicesDep,
-    start: Annotated[datetime | None, Query(alias="from")] = None,
-    to: datetime | None = None,
-    bucket: BucketParam = "auto",
-) -> Trend:
-    device = _device(svc, scope, device_id)
-    begin, end = _range(start, to)
+def device_trend(asked: RangeDep, svc: ServicesDep) -> Trend:
+    device, begin, end = asked.device, asked.begin, asked.end
     return Trend(
         device=device,
         start=begin,
         end=end,
         thresholds=threshold_lines(device),
-        readings=_readings(svc, device_id, begin, end, bucket),
-        alarms=trend.device_alarms(svc.store, device_id, begin, end),
-        offline=trend.offline_episodes(svc.store, device_id, begin, end),
+        readings=_readings(svc, device.device_id, begin, end, asked.bucket),
+        alarms=trend.device_alarms(svc.store, device.device_id, begin, end),
+        offline=trend.offline_episodes(svc.store, device.device_id, begin, end),
     )
 
 
