@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry
 from storage.datastore import Datastore
 from storage.mode import mode
 from streams.sinks.http import serve
+from streams.sinks.membership import group_options
 from streams.sinks.metrics import SinkMetrics
 from streams.sinks.runner import Sink
 from streams.sinks.settings import SinkSettings
@@ -25,12 +26,10 @@ def main() -> None:
     metrics.set_mode(active)
     consumer = KafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap,
-        group_id=settings.topic_prefix + settings.sink_group_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=settings.sink_max_batch,
-        session_timeout_ms=settings.sink_session_timeout_ms,
-        heartbeat_interval_ms=max(1000, settings.sink_session_timeout_ms // 4),
+        **group_options(settings),
     )
     sink = Sink(
         consumer,

@@ -19,6 +19,11 @@ class SinkSettings(Endpoints):
     sink_uptime_interval_s: float = 15.0
     # A crashed sink's partitions are reassigned once its session expires: keep that short.
     sink_session_timeout_ms: int = 10_000
+    # Rejoin under a fixed group.instance.id (streams.sinks.membership): a restarted sink takes
+    # its partitions back at once instead of waiting for the session above to expire.
+    sink_static_membership: bool = True
+    # The static id; empty: "sinks-<host>-<sink_http_port>".
+    sink_instance_id: str = ""
     # Test hook: exit hard right after a database commit, before the Kafka offset commit,
     # to prove that a crash in that window neither loses nor duplicates rows.
     sink_crash_after_db_commit: bool = False
