@@ -51,8 +51,9 @@ class StaticDirectory:
         return self._sizes[enterprise_id]
 
     def profile(self, device_id: str, family: Family) -> DeviceProfile:
-        """Profiles are cached: building one per reading would dominate detection time."""
-        key = (device_id, family)
+        """Profiles are cached: building one per reading would dominate detection time. A
+        device the registry does not know has its family's defaults, one profile for all."""
+        key = (device_id if device_id in self._specs else "", family)
         found = self._profiles.get(key)
         if found is None:
             found = self._profiles[key] = self._build(device_id, family)

@@ -83,11 +83,7 @@ class DeviceHandler:
         except ValidationError as exc:
             raise UndecodableMessage(topic, str(exc)) from exc
         if isinstance(tick, ClockTick):
-            profile = self.directory.profile(tick.device_id, state.family or Family.GAS)
-            state, outcome = device.on_clock(
-                state, tick.device_id, tick.now, profile, self.deadlines
-            )
-            return state, self._emission(state, tick.device_id, outcome)
+            return self.clock(tick, state)
         if isinstance(tick, ClockSweep):
             raise UndecodableMessage(topic, "a sweep names a partition, not a device")
         if isinstance(tick, InterlockDemand):
@@ -101,6 +97,12 @@ class DeviceHandler:
             state, outcome = device.on_site_covered(state, tick.device_id, profile)
             return state, Emission(events=outcome.events)
         return self._site(state, tick)
+
+    def clock(self, tick: ClockTick, state: DeviceState) -> tuple[DeviceState, Emission]:
+        """The clock for one device (a sweep applies it to each device due, unencoded)."""
+        profile = self.directory.profile(tick.device_id, state.family or Family.GAS)
+        state, outcome = device.on_clock(state, tick.device_id, tick.now, profile, self.deadlines)
+        return state, self._emission(state, tick.device_id, outcome)
 
     def _site(self, state: DeviceState, tick: SiteDecision) -> tuple[DeviceState, Emission]:
         site = DeviceContext(tick.device_id, tick.enterprise_id, tick.division, tick.family)

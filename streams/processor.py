@@ -12,6 +12,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Protocol
 
 from kafka.partitioner.default import murmur2
@@ -33,7 +34,7 @@ from streams.tables import StateTable
 from streams.topology import Topology
 
 log = logging.getLogger(__name__)
-Handle = Callable[[str, DeviceState, bytes], tuple[DeviceState, Emission]]
+Handle = Callable[..., tuple[DeviceState, Emission]]  # (topic, state, raw=...)
 Message = tuple[str, bytes, bytes, int]  # topic, key, value, partition
 # Devices one sweep applies the clock to: bounds a batch after a county-wide outage, so its
 # outputs are acknowledged (and its states saved) in steps, not all at the end.
@@ -127,7 +128,8 @@ class DeviceProcessor:
             if topic == self.topology.ticks and key == SWEEP_KEY:
                 await self._sweep(work, raw, partition)
                 continue
-            await self._step(work, topic, key, raw, partition, self._route(topic))
+            handle = self._route(topic)
+            await self._step(work, topic, key, raw, partition, partial(handle, topic, raw=raw))
         await deliver_then_save(self.table, work.sent, work.changed, positions)
         self._decoded.update((key, new_state) for key, (new_state, _) in work.changed.items())
         for partition, now in work.unfinished.items():
@@ -140,19 +142,22 @@ class DeviceProcessor:
         work: _Work,
         topic: str,
         key: bytes,
-        raw: bytes,
+        raw: bytes | Callable[[], bytes],
         partition: int,
-        handle: Handle,
+        apply: Callable[[DeviceState], tuple[DeviceState, Emission]],
     ) -> None:
+        """`raw` is the message (or what makes it, for a dead letter: a sweep's devices have
+        no message of their own, and encoding one each would cost more than their step)."""
         try:
             state = work.changed[key][0] if key in work.changed else self._load(key)
-            new_state, emission = handle(topic, state, raw)
+            new_state, emission = apply(state)
             if emission.dropped is not None:
                 self.metrics.readings_dropped.labels(emission.dropped).inc()
                 return
             work.sent += await self.outbox.send(emission)
         except Exception as exc:  # the failure policy: faust would ack it anyway
-            await self.outbox.dead_letter("devices", topic, raw, exc)
+            message = raw if isinstance(raw, bytes) else raw()
+            await self.outbox.dead_letter("devices", topic, message, exc)
             return
         if new_state is not state:
             work.changed[key] = (new_state, partition)
@@ -183,10 +188,11 @@ class DeviceProcessor:
             work.unfinished[partition] = now
         for device_id in due:
             # Exactly the tick the device would have had on its own (and what a dead letter
-            # shows should its step fail).
-            tick = encode(ClockTick(device_id=device_id, now=now))
+            # shows should its step fail), applied without a message of its own.
+            tick = ClockTick(device_id=device_id, now=now)
             await self._step(
-                work, self.topology.ticks, device_id.encode(), tick, partition, self.handler.tick
+                work, self.topology.ticks, device_id.encode(), partial(encode, tick), partition,
+                partial(self.handler.clock, tick),
             )
 
     def _load(self, key: bytes) -> DeviceState:
