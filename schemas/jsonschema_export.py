@@ -19,6 +19,7 @@ from schemas.rejected import RejectedMessage
 # The very bounds the gateway applies, so the schema cannot drift from them.
 from schemas.timestamps import _MAX_EPOCH_MS as MAX_EPOCH_MS
 from schemas.timestamps import _MIN_EPOCH_MS as MIN_EPOCH_MS
+from schemas.timestamps import RFC3339
 from schemas.topics import READINGS, REJECTED
 
 JsonDoc = dict[str, Any]
@@ -58,7 +59,9 @@ def _ts_schema() -> JsonDoc:
     range it takes (a number of seconds by mistake is refused, so the schema refuses it)."""
     return {
         "anyOf": [
-            {"type": "string", "format": "date-time"},
+            # The format names the intent; the pattern holds every validator to RFC 3339 itself
+            # (some formats take "2026-11-23 08:00:00" or "+0800", which the gateway refuses).
+            {"type": "string", "format": "date-time", "pattern": RFC3339},
             {"type": "number", "minimum": MIN_EPOCH_MS, "maximum": MAX_EPOCH_MS},
         ],
         "description": _TS_NOTE,
