@@ -16,6 +16,8 @@ from alerts.api import (
     health,
     maintenance,
     overview,
+    registry_api,
+    rejections,
     reports,
     stream,
     uptime,
@@ -36,8 +38,8 @@ def create_app(services: Services) -> FastAPI:
     )
     app.state.services = services
     routers = (alarms, maintenance, stream, devices, reports, overview, uptime, health)
-    for router in (module.router for module in routers):
-        app.include_router(router)
+    for router in (*routers, registry_api, rejections):
+        app.include_router(router.router)
     errors.install(app)
     if services.console is not None:
         console.install(app, errors.handle)
