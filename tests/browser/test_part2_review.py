@@ -44,17 +44,15 @@ def test_a_county_regulator_supervises_the_red_alarm_of_the_overview_and_the_tow
     regulator = console.account("regulator", "330106")
     monitor = console.account("monitor", TOWNSHIP_A)
     detector = console.detectors["A1"]
-    detector.publish(console.endpoints, 60.0)
 
     county = open_page(regulator)
     county.goto(f"{console.url}/console/overview")
+    expect(county.locator("#overview-page")).to_have_attribute("data-live", "connected")
     red = county.locator(f"tr[data-township='{TOWNSHIP_A}'] a[data-figure=red]")
-    for _ in range(20):  # the alarm reaches the projection through the sink
-        if red.text_content() == "1":
-            break
-        county.wait_for_timeout(500)
-        county.reload()
-    expect(red).to_have_text("1")
+    expect(red).to_have_text("0")
+    detector.publish(console.endpoints, 60.0)
+    # No reload: the page follows the feed and fetches its figures again.
+    expect(red).to_have_text("1", timeout=20_000)
     assert _serious_violations(county) == []
     english = open_page(regulator, lang="en")  # this machine's Chromium has no CJK font
     english.goto(f"{console.url}/console/overview")

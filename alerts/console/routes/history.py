@@ -4,12 +4,13 @@ exactly what the search shows (every page). The search is the API's (`alerts.ala
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from alerts import alarm_search
@@ -36,26 +37,41 @@ def _flag(value: str) -> bool | None:
     return {"true": True, "false": False}.get(value)
 
 
-def _search(
-    state: str,
-    family: list[Family] | None,
-    severity: list[Severity] | None,
-    since: date | None,
-    until: date | None,
-    division: str,
-    enterprise: str,
-    device: str,
-    condition: str,
-    cause: Cause | Literal[""],
-    supervised: str,
-    suppressed: str,
-    overdue: str,
-) -> alarm_search.Search:
+State = Annotated[Literal["open", "closed", "all"], Query()]
+Flag = Annotated[Literal["", "true", "false"], Query()]
+Division = Annotated[str, Query(pattern=r"^[0-9]{0,12}$")]
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The search a history page or its CSV was asked for, and the form that shows it."""
+
+    search: alarm_search.Search
+    form: dict[str, object]
+
+
+def asked(
+    state: State = "all",
+    family: Annotated[list[Family] | None, Query()] = None,
+    severity: Annotated[list[Severity] | None, Query()] = None,
+    since: date | None = None,
+    until: date | None = None,
+    division: Division = "",
+    enterprise: _Text = "",
+    device: _Text = "",
+    condition: _Text = "",
+    cause: Annotated[Cause | Literal[""], Query()] = "",
+    supervised: Flag = "",
+    suppressed: Flag = "",
+    overdue: Flag = "",
+) -> Asked:
+    families = tuple(f.value for f in family or ())
+    severities = tuple(s.value for s in severity or ())
     end = _local_midnight(until + timedelta(days=1)) if until else None  # `until` is inclusive
-    return alarm_search.Search(
-        state=state,  # type: ignore[arg-type]
-        families=tuple(f.value for f in family or ()),
-        severities=tuple(s.value for s in severity or ()),
+    search = alarm_search.Search(
+        state=state,
+        families=families,
+        severities=severities,
         since=_local_midnight(since),
         until=end,
         division=division or None,
@@ -67,11 +83,16 @@ def _search(
         suppressed=_flag(suppressed),
         overdue=_flag(overdue),
     )
+    form: dict[str, object] = {
+        "state": state, "families": list(families), "severities": list(severities),
+        "since": since or "", "until": until or "", "division": division,
+        "enterprise": enterprise, "device": device, "condition": condition, "cause": cause,
+        "supervised": supervised, "suppressed": suppressed, "overdue": overdue,
+    }  # fmt: skip
+    return Asked(search, form)
 
 
-State = Annotated[Literal["open", "closed", "all"], Query()]
-Flag = Annotated[Literal["", "true", "false"], Query()]
-Division = Annotated[str, Query(pattern=r"^[0-9]{0,12}$")]
+AskedDep = Annotated[Asked, Depends(asked)]
 
 
 @router.get("/history")
@@ -80,45 +101,25 @@ def history_page(
     session: SessionDep,
     scope: ScopeDep,
     svc: ServicesDep,
-    state: State = "all",
-    family: Annotated[list[Family] | None, Query()] = None,
-    severity: Annotated[list[Severity] | None, Query()] = None,
-    since: date | None = None,
-    until: date | None = None,
-    division: Division = "",
-    enterprise: _Text = "",
-    device: _Text = "",
-    condition: _Text = "",
-    cause: Annotated[Cause | Literal[""], Query()] = "",
-    supervised: Flag = "",
-    suppressed: Flag = "",
-    overdue: Flag = "",
+    search: AskedDep,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    search = _search(state, family, severity, since, until, division, enterprise, device,
-                     condition, cause, supervised, suppressed, overdue)  # fmt: skip
     try:
         after = alarm_search.decode_cursor(cursor)
     except ValueError as exc:
         raise NotFound("no such page of this search") from exc
-    page = history.search(svc.store, alarm_search.scoped(scope, search), after=after, limit=PAGE)
-    asked = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor" and v]
+    page = history.search(svc.store, alarm_search.scoped(scope, search.search), after=after,
+                          limit=PAGE)  # fmt: skip
+    shown = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor" and v]
     following = alarm_search.encode_cursor(page.next_after)
-    form = {
-        "state": state, "families": [f.value for f in family or ()],
-        "severities": [s.value for s in severity or ()], "since": since or "",
-        "until": until or "", "division": division, "enterprise": enterprise,
-        "device": device, "condition": condition, "cause": cause,
-        "supervised": supervised, "suppressed": suppressed, "overdue": overdue,
-    }  # fmt: skip
     return render(
         request,
         "history.html",
         session,
         rows=page.items,
-        query=urlencode(asked),
-        next_query=urlencode([*asked, ("cursor", following)]) if following else None,
-        form=form,
+        query=urlencode(shown),
+        next_query=urlencode([*shown, ("cursor", following)]) if following else None,
+        form=search.form,
         families=[f.value for f in Family if not scope.families or f in scope.families],
         severities=[s.value for s in Severity],
         causes=CAUSES,
@@ -127,26 +128,9 @@ def history_page(
 
 @router.get("/history.csv")
 def history_csv(
-    scope: ScopeDep,
-    svc: ServicesDep,
-    _session: SessionDep,
-    state: State = "all",
-    family: Annotated[list[Family] | None, Query()] = None,
-    severity: Annotated[list[Severity] | None, Query()] = None,
-    since: date | None = None,
-    until: date | None = None,
-    division: Division = "",
-    enterprise: _Text = "",
-    device: _Text = "",
-    condition: _Text = "",
-    cause: Annotated[Cause | Literal[""], Query()] = "",
-    supervised: Flag = "",
-    suppressed: Flag = "",
-    overdue: Flag = "",
+    scope: ScopeDep, svc: ServicesDep, _session: SessionDep, search: AskedDep
 ) -> Response:
     """Every page of the search the history page shows, with the API's CSV columns."""
-    search = _search(state, family, severity, since, until, division, enterprise, device,
-                     condition, cause, supervised, suppressed, overdue)  # fmt: skip
-    found = history.search_all(svc.store, alarm_search.scoped(scope, search))
+    found = history.search_all(svc.store, alarm_search.scoped(scope, search.search))
     rows = ([getattr(a, c) for c in history.CSV_COLUMNS] for a in found)
     return stream_csv(history.CSV_COLUMNS, rows, "alarm-history.csv")

@@ -1,9 +1,11 @@
 """The county overview (态势): per township of the account's scope, open alarms by severity,
 overdue, supervised, devices online, and the worst enterprises; every figure links to the
-history search that lists it. The figures refresh themselves (htmx, every 15 s)."""
+history search that lists it. The page follows the live feed of its scope and fetches the
+figures again after each burst of events (static/overview.js)."""
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -12,7 +14,7 @@ from fastapi.responses import Response
 
 from alerts.api import limits, periods
 from alerts.auth.scope import Scope
-from alerts.console.auth import ScopeDep, ServicesDep, SessionDep
+from alerts.console.auth import ConfigDep, ScopeDep, ServicesDep, SessionDep
 from alerts.console.templating import render
 from alerts.services import Services
 from storage import overview
@@ -55,6 +57,7 @@ def overview_page(
     session: SessionDep,
     scope: ScopeDep,
     svc: ServicesDep,
+    cfg: ConfigDep,
     division: Division = None,
     part: Annotated[str, Query(pattern="^(|figures)$")] = "",
 ) -> Response:
@@ -65,6 +68,12 @@ def overview_page(
         "division": prefix,
         "links": links,
         "severities": overview.SEVERITIES,
+        "page_data": {
+            # As on the board: the feed starts a little before the figures were read.
+            "since_ms": int((time.time() - cfg.feed_overlap_s) * 1000),
+            "figures_url": "/console/overview?"
+            + urlencode({"part": "figures", "division": prefix}),
+        },
     }
     template = "_overview_figures.html" if part == "figures" else "overview.html"
     return render(request, template, session, **context)

@@ -1,0 +1,52 @@
+/* The overview follows the live feed of its scope: an alarm event or a device going offline
+ * or coming back asks the server for the figures again. The figures come from the projection,
+ * which the sink writes a moment after the event is on the feed, so each burst of events is
+ * followed by two refreshes (soon, and once the sink has surely stored it). A slow periodic
+ * refresh stays for what no event announces (a maintenance window ending). */
+"use strict";
+
+(function () {
+  const root = document.getElementById("overview");
+  if (!root) return;
+  const page = hw.page;
+  const SOON_MS = 400;
+  const SETTLED_MS = 2500;
+  const FALLBACK_MS = 60000;
+  let soon = null;
+  let settled = null;
+  let loading = false;
+  let again = false;
+
+  function load() {
+    if (loading) { again = true; return; }
+    loading = true;
+    htmx.ajax("GET", page.figures_url, { target: root, swap: "innerHTML" })
+      .then(function () {
+        root.dataset.refreshes = String(Number(root.dataset.refreshes || "0") + 1);
+      })
+      .catch(function () { /* the next event or the fallback tries again */ })
+      .finally(function () {
+        loading = false;
+        if (again) { again = false; load(); }
+      });
+  }
+
+  function changed() {
+    clearTimeout(soon);
+    clearTimeout(settled);
+    soon = setTimeout(load, SOON_MS);
+    settled = setTimeout(load, SETTLED_MS);
+  }
+
+  function setLive(state) {
+    const section = root.closest("[data-live]");
+    if (section) section.dataset.live = state;
+    document.querySelectorAll("[data-live-text]").forEach(function (el) {
+      el.hidden = el.dataset.liveText !== state;
+    });
+    if (state === "connected") changed();  // whatever happened while the feed was away
+  }
+
+  setInterval(load, FALLBACK_MS);
+  hw.follow("/console/board/stream", page.since_ms, changed, setLive);
+})();
