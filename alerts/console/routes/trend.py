@@ -5,8 +5,9 @@ read exactly what the page drew (`page-data`)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -28,6 +29,7 @@ RANGES = {
 }
 SEVERITY_COLOURS = {"red": "#c62828", "orange": "#ef6c00", "yellow": "#f9a825", "blue": "#1565c0"}
 SIGNALS = ("concentration", "residual_current_ma", "temperature_c")
+LOCAL = ZoneInfo("Asia/Shanghai")  # "up to" a day means to the end of that local day
 
 
 def _series(store: Any, device_id: str, start: datetime, end: datetime) -> tuple[str, list[Any]]:
@@ -103,13 +105,17 @@ def trend_page(
     scope: ScopeDep,
     svc: ServicesDep,
     range: Annotated[Literal["1h", "6h", "24h", "7d", "30d", "90d"], Query()] = "24h",
+    until: date | None = None,
 ) -> Response:
     device = trend.device_in_scope(
         svc.store, device_id, scope.division_prefix, scope.family_names, scope.enterprise_id
     )
     if device is None:
         raise NotFound(f"no device {device_id} in your scope")
+    # A range ends now, or at the end of the local day a regulator looks back to.
     end = datetime.now(UTC)
+    if until is not None:
+        end = min(end, datetime.combine(until + timedelta(days=1), time(), tzinfo=LOCAL))
     start = end - RANGES[range]
     chart = option(device, svc.store, start, end)
     return render(
@@ -119,6 +125,7 @@ def trend_page(
         device=device,
         range=range,
         ranges=list(RANGES),
+        until=until,
         alarms=trend.device_alarms(svc.store, device_id, start, end),
         offline=trend.offline_episodes(svc.store, device_id, start, end),
         page_data={"option": {k: v for k, v in chart.items() if k != "hw"}, "hw": chart["hw"]},

@@ -117,6 +117,24 @@ def test_a_device_trend_is_hourly_over_30_days_and_raw_over_an_hour_with_thresho
     assert isinstance(hour["option"], dict) and len(hour["option"]["series"][0]["data"]) == 40
 
 
+def test_a_trend_range_can_end_on_a_past_day(login: Login, services: Services) -> None:
+    seeded = _seed(services)
+    client = login("monitor", TOWNSHIP)
+    path = f"/console/devices/{seeded['device']}/trend"
+    recent = _page_data(client.get(path, params={"range": "7d"}).text)["hw"]
+    assert isinstance(recent, dict) and set(recent["alarms"]) == {seeded["red"], seeded["old"]}
+    local_day = (datetime.now(UTC) + timedelta(hours=8)).date() - timedelta(days=5)
+    page = client.get(path, params={"range": "7d", "until": local_day.isoformat()})
+    assert page.status_code == 200, page.text
+    assert f'value="{local_day.isoformat()}"' in page.text
+    data = _page_data(page.text)
+    hw, option = data["hw"], data["option"]
+    assert isinstance(hw, dict) and hw["alarms"] == []  # both alarms are after that day
+    assert isinstance(option, dict)
+    stamps = [point[0] for point in option["series"][2]["data"]]
+    assert stamps and max(stamps) < (datetime.now(UTC) - timedelta(days=4)).isoformat()
+
+
 def test_the_monthly_report_page_shows_the_figures_of_its_csv(
     login: Login, services: Services
 ) -> None:
