@@ -1,5 +1,7 @@
-"""The console under load: 2,000 open alarms in the monitor's scope and 50 other live-feed
-clients connected.
+"""The console under load. `live` (below): 2,000 open alarms in the monitor's scope and 50
+other live-feed clients connected; `review` (bench/console/review.py): the history, report and
+trend pages at 100 M readings and 1 M alarms. HW_BENCH_CONSOLE_CASES=live,review (both by
+default) chooses.
 
 - first render of the board and of an alarm's page, p50/p99, beside `/healthz` of the same
   process (the bare framework's floor);
@@ -14,12 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
-import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from kafka import KafkaProducer
 
 from alerts.accounts.accounts import new_account
 from alerts.auth.tokens import Claims, issue
+from bench.console.support import log_in, process, timings
 from bench.harness import Row, median, percentile
 from deploy.stack.kafka import create_topics
 from schemas.events import AlarmRaised, encode_event
@@ -62,24 +63,6 @@ def _database(base_url: str) -> tuple[str, str]:
     return base_url.rsplit("/", 1)[0] + f"/{name}", admin
 
 
-@contextlib.contextmanager
-def _process(argv: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[None]:
-    with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", *argv], env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                    break
-            time.sleep(0.3)
-        yield
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
 def _feed_client(url: str, token: str, stop: threading.Event, seen: dict[str, float]) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     with contextlib.suppress(httpx.HTTPError), httpx.stream(
@@ -93,17 +76,7 @@ def _feed_client(url: str, token: str, stop: threading.Event, seen: dict[str, fl
                 seen.setdefault(alarm_id, time.monotonic())
 
 
-def _timings(client: httpx.Client, path: str, n: int) -> list[float]:
-    out = []
-    for _ in range(n):
-        began = time.perf_counter()
-        response = client.get(path)
-        out.append(time.perf_counter() - began)
-        assert response.status_code == 200, (path, response.status_code)
-    return out
-
-
-def run(env: Mapping[str, str]) -> list[Row]:
+def live(env: Mapping[str, str]) -> list[Row]:
     from playwright.sync_api import sync_playwright
 
     from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
@@ -129,8 +102,8 @@ def run(env: Mapping[str, str]) -> list[Row]:
     producer.flush()
     rows: list[Row] = []
     stop = threading.Event()
-    with _process(["streams.sinks"], child, sink_port, logs / "bench-console-sinks.log"), \
-            _process(["alerts"], child, api_port, logs / "bench-console-alerts.log"):
+    with process(["streams.sinks"], child, sink_port, logs / "bench-console-sinks.log"), \
+            process(["alerts"], child, api_port, logs / "bench-console-alerts.log"):
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             with store.transaction() as conn:
@@ -153,13 +126,10 @@ def run(env: Mapping[str, str]) -> list[Row]:
             thread.start()
         time.sleep(3)
         with httpx.Client(base_url=url, timeout=30) as client:
-            login = client.get("/console/login")
-            csrf = login.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-            client.post("/console/login", data={"username": "bench", "password": PASSWORD,
-                                                 "csrf_token": csrf, "next": "/console/board"})
-            floor = _timings(client, "/healthz", 30)
-            board = _timings(client, "/console/board", 30)
-            detail = _timings(client, "/console/alarms/bench-open-0", 30)
+            log_in(client, "bench", PASSWORD)
+            floor = timings(client, "/healthz", 30)
+            board = timings(client, "/console/board", 30)
+            detail = timings(client, "/console/alarms/bench-open-0", 30)
         note = f"{OPEN_ALARMS} open alarms, {CLIENTS} feed clients"
         for case, values in (("/healthz (framework floor)", floor), ("board first render", board),
                              ("alarm page first render", detail)):
@@ -197,3 +167,14 @@ def run(env: Mapping[str, str]) -> list[Row]:
     store.close()
     load = os.getloadavg()[0]
     return [Row(r.case, r.metric, r.value, r.unit, f"{r.note}; load {load:.1f}") for r in rows]
+
+
+def run(env: Mapping[str, str]) -> list[Row]:
+    from bench.console import review
+
+    chosen = env.get("HW_BENCH_CONSOLE_CASES", "live,review").split(",")
+    unknown = set(chosen) - {"live", "review"}
+    if unknown:
+        raise ValueError(f"HW_BENCH_CONSOLE_CASES: unknown {', '.join(sorted(unknown))}")
+    rows = live(env) if "live" in chosen else []
+    return rows + (review.run(env) if "review" in chosen else [])
