@@ -24,6 +24,7 @@ from schemas.deadlines import Deadlines
 from streams.directory import StaticDirectory
 from streams.intake import Intake
 from streams.lag import Progress, StallGuard, lag_by_topic
+from streams.liveness import Liveness
 from streams.metrics import StreamsMetrics
 from streams.processor import DeviceProcessor, Outbox, SiteProcessor
 from streams.settings import StreamsSettings
@@ -62,23 +63,35 @@ def create_app(
         topology.ticks: device_intake, topology.presence: site_intake,
     }
     batch_max, within = settings.streams_batch_max, settings.streams_batch_within_s
+    liveness = Liveness(settings.streams_liveness_periods, settings.streams_liveness_min_s)
+    for agent_name in _AGENT_TOPICS:
+        liveness.agent(agent_name, _GAUGE_PERIOD_S)
+    liveness.timer("clock", settings.streams_timer_period_s)
+    liveness.timer("mend", progress.quiet_s)
+    liveness.timer("gauges", _GAUGE_PERIOD_S)
+    guarded = _Guard(app, liveness)
 
     # take_events acks a batch only after the loop body returns; what resumes a restarted
     # worker is the position stored with the states (streams.positions), not faust's commit.
     @app.agent(topics.device_inputs, concurrency=1)
     async def device_agent(stream: Any) -> None:
         async for events in stream.take_events(batch_max, within):
+            liveness.begin("devices")
             await device_intake.take(events, devices.process)
+            liveness.beat("devices")
 
     @app.agent(topics.presence, concurrency=1)
     async def site_agent(stream: Any) -> None:
         async for events in stream.take_events(batch_max, within):
+            liveness.begin("sites")
             await site_intake.take(events, sites.process)
+            liveness.beat("sites")
 
     # Tables can only be written inside stream iteration: the timer only sends sweeps.
     @app.timer(interval=settings.streams_timer_period_s)  # type: ignore[untyped-decorator]
     async def clock() -> None:
-        devices.send_sweeps(caught_up)
+        async with guarded("clock"):
+            devices.send_sweeps(caught_up)
 
     def caught_up(partition: int) -> bool:
         """Whether the agent has applied every reading of the partition that the consumer's
@@ -94,18 +107,26 @@ def create_app(
 
     @app.timer(interval=progress.quiet_s)  # type: ignore[untyped-decorator]
     async def mend() -> None:
-        await _mend(app, progress, metrics, progress.holes_to_mend(time.monotonic()))
+        async with guarded("mend"):
+            await _mend(app, progress, metrics, progress.holes_to_mend(time.monotonic()))
 
     @app.timer(interval=_GAUGE_PERIOD_S)  # type: ignore[untyped-decorator]
     async def gauges() -> None:
-        devices.census.publish(metrics)
-        await _watch_partitions(app, intakes, progress, guard, metrics)
+        async with guarded("gauges"):
+            devices.census.publish(metrics)
+            lag = await _watch_partitions(app, intakes, progress, guard, metrics)
+            if lag is not None:
+                for agent_name, inputs in _AGENT_TOPICS.items():
+                    waiting = any(lag.get(getattr(topology, t), 0) > 0 for t in inputs)
+                    liveness.waiting(agent_name, waiting)
 
     if refresh_registry is not None:
+        liveness.timer("registry", settings.streams_registry_refresh_s)
 
         @app.timer(interval=settings.streams_registry_refresh_s)  # type: ignore[untyped-decorator]
         async def registry_refresh() -> None:
-            await asyncio.to_thread(refresh_registry)
+            async with guarded("registry"):
+                await asyncio.to_thread(refresh_registry)
 
     def revoked(sender: Any, /, *args: Any, **kwargs: Any) -> None:
         gone = kwargs.get("revoked", ())
@@ -122,11 +143,52 @@ def create_app(
         devices.reindex(
             {tp.partition for tp in app.consumer.assignment() if tp.topic == topology.readings}
         )
+        liveness.rest()  # the reindex and the rebalance held every loop up
 
     app.on_partitions_revoked.connect(revoked)
     app.on_rebalance_complete.connect(rebalanced)
-    _web(app, metrics)
+    _web(app, metrics, liveness)
     return app
+
+
+# Which input topics (Topology attributes) each agent reads: input waiting there is its work.
+_AGENT_TOPICS = {"devices": ("readings", "commands", "ticks"), "sites": ("presence",)}
+
+
+class _Guard:
+    """Runs a timer's body: a run that completes beats its loop (streams.liveness); one that
+    fails is logged and the timer goes on. Without this, an exception would crash the worker
+    and a CancelledError (an await cancelled under it, as around a rebalance) would end the
+    timer for good without a word: the silent worker."""
+
+    def __init__(self, app: faust.App, liveness: Liveness) -> None:
+        self._app, self._liveness = app, liveness
+
+    def __call__(self, name: str) -> _Run:
+        return _Run(self._app, self._liveness, name)
+
+
+class _Run:
+    def __init__(self, app: faust.App, liveness: Liveness, name: str) -> None:
+        self._app, self._liveness, self._name = app, liveness, name
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                        tb: Any) -> bool:
+        if exc is None:
+            self._liveness.beat(self._name)
+            return False
+        if isinstance(exc, asyncio.CancelledError):
+            if self._app.should_stop:
+                return False
+            log.warning("timer %s: a run was cancelled; the timer goes on", self._name)
+            return True
+        if isinstance(exc, Exception):
+            log.error("timer %s: a run failed; the timer goes on", self._name, exc_info=exc)
+            return True
+        return False
 
 
 async def _mend(
@@ -166,16 +228,18 @@ async def _watch_partitions(
     progress: Progress,
     guard: StallGuard,
     metrics: StreamsMetrics,
-) -> None:
-    """Publishes the lag per input topic and unsticks partitions that stopped moving."""
+) -> dict[str, int] | None:
+    """Publishes the lag per input topic and unsticks partitions that stopped moving.
+    Returns the lag per topic once the tables are recovered (before, agents cannot run)."""
     if app.rebalancing:
-        return
+        return None
     consumer = app.consumer
     # Changelogs and faust's own topics are assigned too, but no agent reads them.
     inputs = [tp for tp in consumer.assignment() if tp.topic in intakes]
     if not inputs:
-        return
-    if app.tables.recovery.completed.is_set():  # type: ignore[attr-defined]
+        return None
+    recovered = app.tables.recovery.completed.is_set()  # type: ignore[attr-defined]
+    if recovered:
         for tp in inputs:
             intakes[tp.topic].start((tp.topic, tp.partition))
     highwaters = await consumer.highwaters(*inputs)
@@ -198,9 +262,11 @@ async def _watch_partitions(
             position = await consumer.position(tp)
         if position is not None:
             positions[key] = position
-    for topic, behind in lag_by_topic(ends, positions).items():
+    lag = lag_by_topic(ends, positions)
+    for topic, behind in lag.items():
         metrics.consumer_lag.labels(topic).set(behind)
     await _mend(app, progress, metrics, guard.stalled(ends, processed, time.monotonic()))
+    return lag if recovered else None
 
 
 def _faust_app(settings: StreamsSettings, topology: Topology, instance: int) -> faust.App:
@@ -285,12 +351,34 @@ class _Topics:
         return await self._app.producer.send(topic, key, value, None, None, None)
 
     def send_soon(self, topic: str, key: bytes, value: bytes, partition: int) -> None:
-        self._by_name[topic].send_soon(key=key, value=value, partition=partition)
+        # Straight to the producer too, not through faust's send_soon buffer: that buffer is
+        # drained by a background task of faust's own, and a sweep stuck behind it (or lost
+        # with it) is a worker whose timers seem not to run.
+        sending = asyncio.ensure_future(
+            self._app.producer.send(topic, key, value, partition, None, None)
+        )
+        sending.add_done_callback(_log_failed_send)
 
 
-def _web(app: faust.App, metrics: StreamsMetrics) -> None:
+def _log_failed_send(sending: asyncio.Future[Any]) -> None:
+    if not sending.cancelled() and sending.exception() is not None:
+        log.warning("a sweep was not sent (the timer sends it again): %r", sending.exception())
+
+
+def _web(app: faust.App, metrics: StreamsMetrics, liveness: Liveness) -> None:
+    def check() -> list[str]:
+        stopped, newly = liveness.check()
+        for name in newly:
+            log.error("%s has not run for too long: /readyz fails until it does", name)
+            metrics.loop_stops.labels(name).inc()
+        metrics.loop_stopped.clear()
+        for name in stopped:
+            metrics.loop_stopped.labels(name).set(1)
+        return stopped
+
     @app.page("/metrics")
     async def metrics_page(web: Any, request: Any) -> Any:
+        check()
         # aiohttp refuses a charset inside content_type; the exposition format is UTF-8 anyway.
         return web.bytes(generate_latest(metrics.registry), content_type=_EXPOSITION)
 
@@ -300,6 +388,8 @@ def _web(app: faust.App, metrics: StreamsMetrics) -> None:
 
     @app.page("/readyz")
     async def readyz(web: Any, request: Any) -> Any:
+        stopped = check()
         recovered = app.tables.recovery.completed.is_set()  # type: ignore[attr-defined]
         ready = recovered and not app.rebalancing and bool(app.consumer.assignment())
-        return web.json({"ready": ready}, status=200 if ready else 503)
+        ready = ready and not stopped
+        return web.json({"ready": ready, "stopped": stopped}, status=200 if ready else 503)

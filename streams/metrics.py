@@ -67,6 +67,17 @@ class StreamsMetrics:
             buckets=_LATENCY_BUCKETS, registry=registry,
         )
 
+        self.loop_stops = Counter(
+            "hazardwatch_streams_loop_stops_total",
+            "Times a timer or agent of the worker was found not running (streams.liveness).",
+            ["loop"], registry=registry,
+        )
+        self.loop_stopped = Gauge(
+            "hazardwatch_streams_loop_stopped",
+            "1 while a timer or agent of the worker is not running: /readyz fails.", ["loop"],
+            registry=registry,
+        )
+
     def record_events(self, events: list[AlarmEvent]) -> None:
         for event in events:
             if isinstance(event, AlarmRaised):

@@ -53,6 +53,10 @@ class StreamsSettings(Endpoints):
     # their outputs are acknowledged by Kafka once per batch instead of once per message.
     streams_batch_max: int = 500
     streams_batch_within_s: float = 0.01
+    # A timer or agent that has not run for this many of its periods (and at least
+    # streams_liveness_min_s) makes /readyz fail (streams.liveness).
+    streams_liveness_periods: int = 10
+    streams_liveness_min_s: float = 30.0
     # An unchanged registry costs one version query, so it is asked as often as the gateway
     # asks (an import must reach detection before a leak does: a detector's interlock valve
     # is known only from the registry).
