@@ -13,6 +13,7 @@ from storage.mode import mode
 from streams.sinks.http import serve
 from streams.sinks.membership import group_options
 from streams.sinks.metrics import SinkMetrics
+from streams.sinks.rejections import RejectionSink, consumer_for
 from streams.sinks.runner import Sink
 from streams.sinks.settings import SinkSettings
 
@@ -43,16 +44,26 @@ def main() -> None:
         uptime_interval_s=settings.sink_uptime_interval_s,
         crash_after_db_commit=settings.sink_crash_after_db_commit,
     )
+    group = settings.topic_prefix + settings.sink_group_id
+    rejected = RejectionSink(
+        consumer_for(settings.kafka_bootstrap, group, 1000),
+        datastore,
+        metrics,
+        topic=settings.topics.rejected,
+    )
+    rejected_thread = rejected.start()
     server = serve(settings.sink_http_port, metrics.registry, lambda: sink.ready)
 
     def stop(*_: object) -> None:
         sink.stopping = True
+        rejected.stopping = True
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:
         sink.run()
     finally:
+        rejected_thread.join(timeout=5)
         consumer.close()
         server.shutdown()
         datastore.close()

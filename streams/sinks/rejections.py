@@ -87,7 +87,11 @@ class RejectionSink:
         self.consumer.subscribe([self.topic])
         try:
             while not self.stopping:
-                self.step()
+                try:
+                    self.step()
+                except Exception:  # a broken poll must not end the thread unseen
+                    log.exception("rejections sink step failed; retrying in 1 s")
+                    time.sleep(1.0)
         finally:
             self.consumer.close()
 
