@@ -18,6 +18,11 @@ class RestartPolicy:
     # More than this many restarts within the window is a crash loop: stop and say so.
     max_restarts: int = 5
     window_s: float = 120.0
+    # Processes kept with a warm standby (deploy.supervisor.standby) that takes over at once
+    # when the running one exits, and how long after a start the next standby is made (its
+    # imports would otherwise compete for the CPU with the start itself).
+    standby: frozenset[str] = frozenset({"alerts", "sinks"})
+    standby_delay_s: float = 5.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> RestartPolicy:
@@ -27,7 +32,19 @@ class RestartPolicy:
             max_backoff_s=float(env.get("HW_SUPERVISOR_MAX_BACKOFF_S", cls.max_backoff_s)),
             max_restarts=int(env.get("HW_SUPERVISOR_MAX_RESTARTS", cls.max_restarts)),
             window_s=float(env.get("HW_SUPERVISOR_WINDOW_S", cls.window_s)),
+            standby=_names(env.get("HW_SUPERVISOR_STANDBY"), cls.standby),
+            standby_delay_s=float(env.get("HW_SUPERVISOR_STANDBY_DELAY_S", cls.standby_delay_s)),
         )
+
+    def wants_standby(self, name: str) -> bool:
+        return "all" in self.standby or name in self.standby
+
+
+def _names(text: str | None, default: frozenset[str]) -> frozenset[str]:
+    """A comma list of process names, "all" or "none"; unset: the default."""
+    if text is None:
+        return default
+    return frozenset(n.strip() for n in text.split(",") if n.strip() and n.strip() != "none")
 
 
 @dataclass

@@ -1,6 +1,10 @@
 """The supervisor's loop: start every process, notice at once when one exits (they are its
 children), restart it after the policy's backoff, give up on a crash loop and say so.
 
+A process of the policy's `standby` list has a warm standby beside it (deploy.supervisor.
+standby: its code imported, nothing opened) made `standby_delay_s` after each start; a restart
+hands over to it instead of starting from nothing, so it serves within its own set-up time.
+
 Stopping the supervisor (SIGTERM) leaves the processes running: `./run down` stops it first
 and the processes after, and a supervisor started again adopts what still runs. SIGHUP (sent
 by `./run up` when the supervisor runs already) retries every process given up on.
@@ -12,6 +16,7 @@ import logging
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -20,12 +25,13 @@ from types import FrameType
 from deploy.services import Service
 from deploy.stack import process
 from deploy.stack.config import StackConfig
-from deploy.supervisor import state
+from deploy.supervisor import standby, state
 from deploy.supervisor.metrics import SupervisorMetrics
 from deploy.supervisor.policy import RestartHistory, RestartPolicy
 
 log = logging.getLogger("supervisor")
 _TICK_S = 0.1
+_SPARE_RETRY_S = 30.0  # after a standby died on its own (broken code would die again)
 
 
 @dataclass
@@ -39,6 +45,8 @@ class _Watched:
     restarts: int = 0
     crash_loop: str = ""
     last_exit: str = ""
+    spare: subprocess.Popen[bytes] | None = None  # the warm standby, waiting for "go"
+    spare_at: float | None = None  # when to make the next standby
 
     @property
     def pid(self) -> int | None:
@@ -65,15 +73,20 @@ class Supervisor:
             pid = watched.service.pid(self.cfg)
             if pid is not None:
                 watched.adopted, watched.started_at = pid, self.clock()
+                self._plan_spare(watched, self.clock())
                 log.info("%s: already running as pid %d, watching it", watched.service.name, pid)
             else:
                 self._start(watched)
         self._publish()
-        while not self._stopping:
-            changed = self.step()
-            if changed:
-                self._publish()
-            time.sleep(_TICK_S)
+        try:
+            while not self._stopping:
+                changed = self.step()
+                if changed:
+                    self._publish()
+                time.sleep(_TICK_S)
+        finally:
+            for watched in self._watched:
+                self._drop_spare(watched)
         log.info("stopping; the processes keep running (./run down stops them)")
 
     def step(self) -> bool:
@@ -95,10 +108,11 @@ class Supervisor:
             elif watched.restart_at is not None and now >= watched.restart_at:
                 watched.restarts += 1
                 self.metrics.restarts.labels(watched.service.name).inc()
-                self._start(watched)
-                log.info("%s: restarted as pid %s (restart %d)", watched.service.name,
-                         watched.pid, watched.restarts)
+                how = "its warm standby" if self._start(watched) else "a fresh process"
+                log.info("%s: restarted as pid %s from %s (restart %d)", watched.service.name,
+                         watched.pid, how, watched.restarts)
                 changed = True
+            self._tend_spare(watched, now)
         return changed
 
     def _exited(self, watched: _Watched) -> str | None:
@@ -127,23 +141,67 @@ class Supervisor:
                 f"not restarted again. See {self.cfg.log_file(name)}, fix it, then ./run up"
             )
             watched.restart_at = None
+            self._drop_spare(watched)
             self.metrics.crash_loops.labels(name).inc()
             log.error("%s: %s", name, watched.crash_loop)
             return
         watched.restart_at = now + wait
         log.warning("%s: %s after %.1f s; restarting in %.1f s", name, exit_text, ran, wait)
 
-    def _start(self, watched: _Watched) -> None:
+    def _start(self, watched: _Watched) -> bool:
+        """Starts the process; whether its warm standby took over."""
         service = watched.service
-        watched.child = process.spawn(
-            service.argv,
-            pid_file=self.cfg.pid_file(service.name),
-            log_file=self.cfg.log_file(service.name),
-            env={**os.environ, **service.env},
-        )
+        spare, watched.spare = watched.spare, None
+        if spare is not None and not _release(spare):
+            spare = None
+        if spare is not None:
+            watched.child = spare
+            self.cfg.pid_file(service.name).write_text(f"{spare.pid}\n")
+        else:
+            watched.child = process.spawn(
+                service.argv,
+                pid_file=self.cfg.pid_file(service.name),
+                log_file=self.cfg.log_file(service.name),
+                env={**os.environ, **service.env},
+            )
         watched.adopted, watched.restart_at = None, None
         watched.started_at = self.clock()
+        self._plan_spare(watched, watched.started_at)
         self.metrics.up.labels(service.name).set(1)
+        return spare is not None
+
+    def _plan_spare(self, watched: _Watched, now: float) -> None:
+        if self.policy.wants_standby(watched.service.name):
+            watched.spare_at = now + self.policy.standby_delay_s
+
+    def _tend_spare(self, watched: _Watched, now: float) -> None:
+        """Notices a standby that died; makes the next one when it is due."""
+        if watched.spare is not None and watched.spare.poll() is not None:
+            log.warning("%s: its standby exited (status %s); another in %.0f s",
+                        watched.service.name, watched.spare.returncode, _SPARE_RETRY_S)
+            watched.spare, watched.spare_at = None, now + _SPARE_RETRY_S
+        due = watched.spare_at is not None and now >= watched.spare_at
+        if due and watched.spare is None and watched.pid is not None:
+            watched.spare, watched.spare_at = self._spawn_spare(watched.service), None
+
+    def _spawn_spare(self, service: Service) -> subprocess.Popen[bytes]:
+        log_file = self.cfg.log_file(service.name)
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        with log_file.open("ab") as out:
+            return subprocess.Popen(
+                [sys.executable, "-m", standby.__name__, "-m", service.module, *service.args],
+                stdin=subprocess.PIPE,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, **service.env},
+                start_new_session=True,
+            )
+
+    def _drop_spare(self, watched: _Watched) -> None:
+        spare, watched.spare, watched.spare_at = watched.spare, None, None
+        if spare is not None and spare.poll() is None:
+            spare.kill()  # it holds nothing: no port, no connection
+            spare.wait(timeout=5)
 
     def _publish(self) -> None:
         states = {}
@@ -165,3 +223,15 @@ class Supervisor:
 
     def _on_hup(self, signum: int, frame: FrameType | None) -> None:
         self._retry = True
+
+
+def _release(spare: subprocess.Popen[bytes]) -> bool:
+    """Tells a live standby to take over; False when it is gone."""
+    if spare.poll() is not None or spare.stdin is None:
+        return False
+    try:
+        spare.stdin.write(standby.GO)
+        spare.stdin.close()
+    except (BrokenPipeError, OSError):
+        return False
+    return True

@@ -1,8 +1,9 @@
 """`./run up` on a second stack (its own folder and ports beside the shared one): its processes
 listen on the ports its configuration gives, the supervisor brings a process killed with
-SIGKILL back by itself and counts it, and gives up on a crash loop with a clear message in
-`./run status`. The second stack shares the suite's Kafka (behind the test's topic prefix) and
-PostgreSQL (a fresh database), and has its own Mosquitto, so nothing of the first is touched."""
+SIGKILL back by itself and counts it, hands a killed sink over to its warm standby, and gives
+up on a crash loop with a clear message in `./run status`. The second stack shares the suite's
+Kafka (behind the test's topic prefix) and PostgreSQL (a fresh database), and has its own
+Mosquitto, so nothing of the first is touched."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -52,6 +54,20 @@ def _restarts(cfg: StackConfig, name: str) -> float:
     wanted = f'hazardwatch_supervisor_restarts_total{{process="{name}"}}'
     return next((float(line.split()[-1]) for line in text.splitlines()
                  if line.startswith(wanted)), 0.0)
+
+
+def _standbys(supervisor: int, module: str) -> list[int]:
+    """The supervisor's warm standbys of `python -m module` (its children, waiting)."""
+    found = []
+    for proc in (p for p in Path("/proc").iterdir() if p.name.isdigit()):
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):  # gone meanwhile
+            continue
+        if parent == supervisor and f"deploy.supervisor.standby -m {module} " in cmdline + " ":
+            found.append(int(proc.name))
+    return found
 
 
 def _status(cfg: StackConfig, env: dict[str, str]) -> str:
@@ -98,8 +114,27 @@ def test_a_second_stack_runs_on_its_own_ports_restarts_a_killed_process_and_stop
     assert _restarts(cfg, "alerts") == 2.0  # three starts, two of them restarts
     assert "running, 1 restart; last killed by SIGKILL" in _status(cfg, env)
 
+    # The sinks have a warm standby: kill -9 hands over to it (the same pid serves next).
+    supervisor = services.supervisor_pid(cfg)
+    assert supervisor is not None
+    deadline = time.monotonic() + 60
+    while not (spares := _standbys(supervisor, "streams.sinks")):
+        assert time.monotonic() < deadline, "no standby for the sinks"
+        time.sleep(0.2)
+    before = table["sinks"].pid(cfg)
+    assert before is not None and before not in spares
+    os.kill(before, signal.SIGKILL)
+    killed_at = time.monotonic()
+    while not (table["sinks"].pid(cfg) == spares[0] and table["sinks"].ready()):
+        assert time.monotonic() - killed_at < 60, "the sinks' standby did not take over"
+        time.sleep(0.2)
+    assert "standby: taking over as streams.sinks" in cfg.log_file("sinks").read_text()
+    assert _restarts(cfg, "sinks") == 1.0
+    waiting = _standbys(supervisor, "streams.sinks") + _standbys(supervisor, "alerts")
+
     # down stops the supervisor first, so nothing comes back.
     services.down(cfg, echo=lambda _l: None)
     time.sleep(1.0)
     assert [s.name for s in table.values() if s.pid(cfg) is not None] == []
     assert services.supervisor_pid(cfg) is None
+    assert [pid for pid in waiting if Path(f"/proc/{pid}").exists()] == []  # no standby left
