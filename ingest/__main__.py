@@ -11,7 +11,6 @@ from prometheus_client import CollectorRegistry
 
 from ingest.gateway import Gateway
 from ingest.http import serve
-from ingest.kafka_sink import KafkaSink
 from ingest.metrics import IngestMetrics
 from ingest.registry_refresh import RegistryCache
 from ingest.registry_view import RegistrySnapshot
@@ -36,8 +35,7 @@ def main() -> None:
         metrics.registry_devices.set(len(new.devices))
 
     registry = RegistryCache(repository, install)
-    sink = KafkaSink(settings.kafka_bootstrap, client_id=f"hw-ingest-{args.instance}")
-    gateway = Gateway(settings, args.instance, sink, metrics, registry)
+    gateway = Gateway(settings, args.instance, metrics, registry)
     stop = threading.Event()
     registry.keep_fresh(
         settings.database_url.get_secret_value(), settings.ingest_registry_refresh_s, stop
@@ -53,7 +51,7 @@ def main() -> None:
     try:
         gateway.run(stop)
     finally:
-        sink.close()
+        gateway.sink.close()
         server.shutdown()
         datastore.close()
 

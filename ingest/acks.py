@@ -51,6 +51,17 @@ class OrderedAcks:
             pending.remaining -= 1
             self._advance()
 
+    def parts_done(self, parts: list[Pending]) -> None:
+        """`part_done` for each, under one lock: the parts of one Kafka produce batch."""
+        if not parts:
+            return
+        with self._lock:
+            generation = self._generation
+            for pending in parts:
+                if pending.generation == generation:
+                    pending.remaining -= 1
+            self._advance()
+
     def flush(self) -> int:
         """Acknowledges every ready message, in order, in one `send_acks`; returns how many.
         Under the lock, so a `reset` (the connection dropped) never lets an old mid through."""

@@ -40,13 +40,18 @@ class Gateway:
         self,
         settings: IngestSettings,
         instance: int,
-        sink: KafkaSink,
         metrics: IngestMetrics,
         registry: RegistryCache,
     ) -> None:
         self.settings = settings
         self.topics = settings.topics
-        self.sink = sink
+        self.sink: KafkaSink[_Part] = KafkaSink(
+            settings.kafka_bootstrap,
+            f"hw-ingest-{instance}",
+            self._parts_done,
+            self._on_kafka_failure,
+            linger_ms=settings.ingest_linger_ms,
+        )
         self.metrics = metrics
         self.registry = registry
         self.limiter = RateLimiter(
@@ -118,9 +123,8 @@ class Gateway:
     ) -> None:
         key: bytes | None
         if isinstance(outcome, Accepted):
-            env = outcome.envelope
-            target, key, value = self.topics.readings, env.device_id.encode(), env.encode()
-            counter = self._forwarded.get(f"{env.family.value}/{env.channel.value}")
+            target, key, value = self.topics.readings, outcome.device_id.encode(), outcome.value
+            counter = self._forwarded.get(f"{outcome.family.value}/{outcome.channel}")
         else:
             target, key, value = (
                 self.topics.rejected,
@@ -128,14 +132,17 @@ class Gateway:
                 _rejected(outcome, topic, received_at),
             )
             counter = self._rejected.get(outcome.reason.value)
+        self.sink.send(target, key, value, (counter, began, pending))
 
-        def done() -> None:
+    def _parts_done(self, parts: list[_Part]) -> None:
+        """A produce batch is on Kafka (the producer's thread): count, time and release its
+        parts' messages for acknowledgement, in one pass."""
+        now = time.monotonic()
+        observe = self.metrics.produce_latency.observe
+        for counter, began, _pending in parts:
             counter.inc()
-            self.metrics.produce_latency.observe(time.monotonic() - began)
-            if pending is not None:
-                self.acks.part_done(pending)
-
-        self.sink.send(target, key, value, done, self._on_kafka_failure)
+            observe(now - began)
+        self.acks.parts_done([pending for _c, _b, pending in parts if pending is not None])
 
     def _on_kafka_failure(self, exc: Exception) -> None:
         if not self._kafka_failed.is_set():
@@ -182,6 +189,11 @@ class Gateway:
     def ready(self) -> bool:
         """Subscribed on the broker, and Kafka answered since the last failure."""
         return self.connected.is_set() and not self._kafka_failed.is_set()
+
+
+# What a record carries to its batch's completion: its metric, when its message arrived, and
+# the message's pending acknowledgement (None at QoS 0).
+_Part = tuple[Counter, float, "Pending | None"]
 
 
 class _Children:

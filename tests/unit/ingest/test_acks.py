@@ -55,3 +55,14 @@ def test_after_a_reset_nothing_of_the_old_connection_is_acknowledged() -> None:
     assert acks.flush() == 0
     assert sent == []
     assert len(acks) == 0
+
+
+def test_the_parts_of_one_kafka_batch_are_done_together_and_in_order() -> None:
+    acks, sent, _ = _acks()
+    batch, single, old = acks.received(1, 2), acks.received(2, 1), acks.received(3, 1)
+    acks.reset()  # `old`'s connection is gone...
+    new = acks.received(4, 1)
+    acks.parts_done([new, batch, single, old])  # ...so its part counts for nothing
+    acks.flush()
+    assert sent == [[4]]
+    assert batch.remaining == 2 and single.remaining == 1

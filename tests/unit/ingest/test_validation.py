@@ -173,3 +173,38 @@ def test_a_batch_of_more_than_500_readings_is_refused_whole():
     }
     [outcome] = accept(f"hw/v1/{ENT}/GW-1/batch", json.dumps(batch).encode(), ctx())
     assert isinstance(outcome, Rejected) and outcome.reason is RejectReason.TOO_LARGE
+
+
+@pytest.mark.parametrize(
+    ("topic", "body"),
+    [
+        (
+            f"hw/v1/{ENT}/GD-1/telemetry",
+            {"ts": "2026-11-23T16:00:00.250+08:00", "seq": 58.0, "concentration": 3, "unit": "ppm"},
+        ),
+        (f"hw/v1/{ENT}/EL-1/telemetry", {"ts": NOW_MS, "seq": 1, "floor": 3, "moving": True}),
+        (f"hw/v1/{ENT}/GD-1/status", {"status": "online"}),
+    ],
+)
+def test_the_envelope_is_written_as_the_envelope_model_writes_it(topic, body):
+    """The gateway encodes envelopes itself (orjson, from the validated fields): the bytes
+    are exactly what ReadingEnvelope.encode would write, so consumers see no difference."""
+    outcome = one(topic, body)
+    assert isinstance(outcome, Accepted)
+    assert outcome.value == outcome.envelope.encode()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"ts": NOW_MS, "seq": 1, "concentration": "12.5", "unit": "%LEL"},
+        {"ts": "2026-11-23 08:00:00+08:00", "seq": 1, "concentration": 1, "unit": "%LEL"},
+        {"ts": "2026-11-23T08:00:00+0800", "seq": 1, "concentration": 1, "unit": "%LEL"},
+        {"ts": NOW_MS, "seq": 1.5, "concentration": 1, "unit": "%LEL"},
+        {"ts": NOW_MS, "seq": "1", "concentration": 1, "unit": "%LEL"},
+    ],
+)
+def test_text_for_numbers_and_time_that_is_not_rfc3339_are_refused(body):
+    """DESIGN section 4 as the exported schema says it: JSON numbers, RFC 3339 time."""
+    outcome = one(f"hw/v1/{ENT}/GD-1/telemetry", body)
+    assert isinstance(outcome, Rejected) and outcome.reason is RejectReason.SCHEMA
