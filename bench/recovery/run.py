@@ -8,7 +8,11 @@ times, and the blackout is the time from the kill to its first new effect: an al
 that began after the kill (worker), a reading received after it forwarded (gateway), a row
 stored (sinks), an event on a fresh live-feed connection (alerts). With 1 worker and with 2
 (HW_BENCH_RECOVERY_WORKERS); HW_STREAMS_STATIC_MEMBERSHIP=false measures the session timeout
-alone.
+alone. HW_BENCH_RECOVERY_CASES picks the kinds (worker,gateway,sinks,alerts: all by default).
+
+The baseline, in the same run (HW_BENCH_RECOVERY_BASELINE=0 skips it): the sinks and the alerts
+API once more on a stack of their own as they were restarted before issue 21's second part, with
+no warm standby (HW_SUPERVISOR_STANDBY=none) and dynamic sink group membership.
 """
 
 from __future__ import annotations
@@ -37,17 +41,31 @@ def run(env: Mapping[str, str]) -> list[Row]:
     # load average above 10 (about 180 readings/s measured there; 5,000 on a quiet machine).
     devices = int(env.get("HW_BENCH_RECOVERY_DEVICES", "600"))
     leaks = int(env.get("HW_BENCH_RECOVERY_LEAKS", "2"))
-    others = env.get("HW_BENCH_RECOVERY_OTHERS", "1") != "0"  # gateway, sinks, alerts too
+    cases = set(env.get("HW_BENCH_RECOVERY_CASES", ",".join(_CASES)).split(","))
+    if env.get("HW_BENCH_RECOVERY_OTHERS", "1") == "0":  # the worker alone, as before
+        cases &= {"worker"}
     rows: list[Row] = []
     counts = [int(n) for n in env.get("HW_BENCH_RECOVERY_WORKERS", "1,2").split(",")]
     for workers in counts:
         with second_stack(env, workers) as bench:
-            rows += _measure(bench, workers, kills, devices, leaks, others)
+            rows += _measure(bench, workers, kills, devices, leaks, cases)
+            cases -= {"gateway", "sinks", "alerts"}  # measured once, with 1 worker
+    baseline = {"sinks", "alerts"} & set(env.get("HW_BENCH_RECOVERY_CASES", "sinks,alerts")
+                                         .split(","))
+    if env.get("HW_BENCH_RECOVERY_BASELINE", "1") != "0" and baseline:
+        with second_stack(env, 1, _BASELINE) as bench:
+            rows += _measure(bench, 1, kills, devices, leaks, baseline, " (baseline)")
     return rows
 
 
+_CASES = ("worker", "gateway", "sinks", "alerts")
+# A restart as before: no standby, a sink that waits for its dead self's session to expire.
+_BASELINE = {"HW_SUPERVISOR_STANDBY": "none", "HW_SINK_STATIC_MEMBERSHIP": "false"}
+
+
 def _measure(
-    bench: BenchStack, workers: int, kills: int, devices: int, leaks: int, others: bool
+    bench: BenchStack, workers: int, kills: int, devices: int, leaks: int, cases: set[str],
+    label: str = "",
 ) -> list[Row]:
     ids = [f"gd-bench-{n:05d}" for n in range(devices)]
     registry = bench.cfg.root / "registry.yaml"
@@ -73,7 +91,7 @@ def _measure(
     every: list[float] = []
     results: dict[str, list[float]] = {"ingest-1": [], "sinks": [], "alerts": []}
     try:
-        for n in range(kills):
+        for n in range(kills if "worker" in cases else 0):
             worker = table[f"streams-{n % workers + 1}"]
             load.append(os.getloadavg()[0])
             one, all_ = blackout.worker(worker, bench.cfg, fleet, watch)
@@ -81,14 +99,18 @@ def _measure(
             every.append(all_)
             _back(worker, bench)
             _caught_up([table[f"streams-{i}"] for i in range(1, workers + 1)], bench)
-        if workers == 1 and others:
-            for _ in range(kills):
+        for _ in range(kills if cases & {"gateway", "sinks", "alerts"} else 0):
+            if "gateway" in cases:
                 load.append(os.getloadavg()[0])
                 results["ingest-1"].append(blackout.gateway(table["ingest-1"], bench.cfg, watch))
                 _back(table["ingest-1"], bench)
+            if "sinks" in cases:
+                load.append(os.getloadavg()[0])
                 results["sinks"].append(blackout.sink(table["sinks"], bench.cfg,
                                                       bench.overrides["HW_DATABASE_URL"]))
                 _back(table["sinks"], bench)
+            if "alerts" in cases:
+                load.append(os.getloadavg()[0])
                 results["alerts"].append(blackout.alerts(table["alerts"], bench.cfg, token))
                 _back(table["alerts"], bench)
     finally:
@@ -99,14 +121,17 @@ def _measure(
     case = f"{workers} worker{'s' if workers > 1 else ''}"
     if os.environ.get("HW_STREAMS_STATIC_MEMBERSHIP", "true").lower() in ("0", "false", "no"):
         case += ", no static membership"
-    rows = _rows(f"stream worker, {case}: kill -> first new alarm", first, note)
-    rows += _rows(f"stream worker, {case}: kill -> every leak of the next second", every, note)
+    rows = []
+    if first:
+        rows += _rows(f"stream worker, {case}: kill -> first new alarm", first, note)
+        rows += _rows(f"stream worker, {case}: kill -> every leak of the next second", every,
+                      note)
     labels = {"ingest-1": "gateway: kill -> next reading forwarded",
               "sinks": "sinks: kill -> next row stored",
               "alerts": "alerts: kill -> live feed event"}
     for name, values in results.items():
         if values:
-            rows += _rows(labels[name], values, note)
+            rows += _rows(labels[name] + label, values, note)
     return rows
 
 

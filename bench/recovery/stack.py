@@ -45,7 +45,9 @@ class BenchStack:
 
 
 @contextlib.contextmanager
-def second_stack(env: Mapping[str, str], workers: int) -> Iterator[BenchStack]:
+def second_stack(
+    env: Mapping[str, str], workers: int, extra: Mapping[str, str] | None = None
+) -> Iterator[BenchStack]:
     main = StackConfig.from_env(env)
     root = REPO_ROOT / ".stack" / "bench-stacks" / uuid.uuid4().hex[:8]
     cfg = StackConfig(
@@ -72,6 +74,7 @@ def second_stack(env: Mapping[str, str], workers: int) -> Iterator[BenchStack]:
         # Each kill is a crash of its own (they are more than 5 s apart): restarted at once, not
         # after the backoff a crash loop would earn.
         "HW_SUPERVISOR_WINDOW_S": "5",
+        **(extra or {}),
     }
     launcher.up(cfg, ["mosquitto"], echo=lambda _l: None)
     try:
