@@ -53,7 +53,7 @@ def create_app(
     devices = DeviceProcessor(
         topology, device_table, directory, metrics, outbox, deadlines or Deadlines()
     )
-    sites = SiteProcessor(site_table, directory, outbox)
+    sites = SiteProcessor(topology, site_table, directory, outbox)
     progress, guard = Progress(), StallGuard(settings.streams_stall_after_s)
     # One Progress serves both agents: it is keyed by topic, and their topics differ.
     device_intake = Intake("devices", device_table, progress)
@@ -92,6 +92,7 @@ def create_app(
     async def clock() -> None:
         async with guarded("clock"):
             devices.send_sweeps(caught_up)
+            sites.send_clocks(devices.swept_until(time.time()))
 
     def caught_up(partition: int) -> bool:
         """Whether the agent has applied every reading of the partition that the consumer's
@@ -131,6 +132,7 @@ def create_app(
     def revoked(sender: Any, /, *args: Any, **kwargs: Any) -> None:
         gone = kwargs.get("revoked", ())
         devices.revoked(tp.partition for tp in gone)
+        sites.revoked(tp.partition for tp in gone if tp.topic == topology.presence)
         # What is not acknowledged yet of a partition that moved must not be served any more.
         for table, changelog in ((device_table, changelogs[0]), (site_table, changelogs[1])):
             table.revoked({tp.partition for tp in gone if tp.topic == changelog})
@@ -140,9 +142,9 @@ def create_app(
     def rebalanced(sender: Any, /, *args: Any, **kwargs: Any) -> None:
         # The device partitions only: the presence topic (another agent) and faust's own topics
         # are assigned independently, and their partition numbers say nothing of devices.
-        devices.reindex(
-            {tp.partition for tp in app.consumer.assignment() if tp.topic == topology.readings}
-        )
+        assigned = app.consumer.assignment()
+        devices.reindex({tp.partition for tp in assigned if tp.topic == topology.readings})
+        sites.reindex({tp.partition for tp in assigned if tp.topic == topology.presence})
         liveness.rest()  # the reindex and the rebalance held every loop up
 
     app.on_partitions_revoked.connect(revoked)
@@ -339,16 +341,14 @@ class _Topics:
             topology.readings, topology.commands, topology.ticks, partitions=partitions
         )
         self.presence = app.topic(topology.presence, partitions=partitions)
-        self._by_name = {
-            name: app.topic(name, partitions=partitions)
-            for name in (topology.events, topology.ticks, topology.presence, topology.rejected)
-        }
 
-    async def send(self, topic: str, key: bytes | None, value: bytes) -> Awaitable[Any]:
+    async def send(
+        self, topic: str, key: bytes | None, value: bytes, partition: int | None = None
+    ) -> Awaitable[Any]:
         # Straight to the producer: faust's Topic.send wraps every message in futures and
         # channels of its own, about a third of the cost of a send here. Values are bytes
         # already, and the partitioner is the same (murmur2 of the key).
-        return await self._app.producer.send(topic, key, value, None, None, None)
+        return await self._app.producer.send(topic, key, value, partition, None, None)
 
     def send_soon(self, topic: str, key: bytes, value: bytes, partition: int) -> None:
         # Straight to the producer too, not through faust's send_soon buffer: that buffer is

@@ -225,8 +225,8 @@ def on_clock(
         return state, Outcome()
     outcome = Outcome()
     held = state.offline_held
-    if held is not None and now.timestamp() >= held.timestamp() + profile.offline.site_hold_s:
-        # No site verdict in time: this device is offline on its own.
+    if held is not None and now.timestamp() >= held.timestamp() + profile.offline.hold_limit_s:
+        # No site verdict at all (the site aggregation is not answering): offline on its own.
         state, outcome.events = _release_held(state, ctx, profile)
     alarms = state.alarms
     deadline = offline.deadline(state.presence, profile.offline)
@@ -285,6 +285,17 @@ def on_site_covered(
         return state, Outcome()
     inhibition = SiteInhibition(window_id=site_key(ctx.enterprise_id))
     state, events = _release_held(state, ctx, profile, inhibition)
+    return state, Outcome(events=events)
+
+
+def on_site_released(
+    state: DeviceState, device_id: str, profile: DeviceProfile
+) -> tuple[DeviceState, Outcome]:
+    """Its siblings kept reporting while it waited: this device is offline on its own."""
+    ctx = state.context(device_id)
+    if ctx is None or state.offline_held is None:
+        return state, Outcome()
+    state, events = _release_held(state, ctx, profile)
     return state, Outcome(events=events)
 
 
@@ -350,7 +361,7 @@ def next_deadline(
     held = state.offline_held
     candidates = [
         offline.deadline(state.presence, profile.offline),
-        None if held is None else held + timedelta(seconds=profile.offline.site_hold_s),
+        None if held is None else held + timedelta(seconds=profile.offline.hold_limit_s),
         interlock.next_deadline(state.valve),
         *(next_escalation(record, deadlines) for record in state.alarms.alarms),
     ]

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from schemas.families import Family
 from streams.profiles import DeviceProfile, DeviceSpec, profile_for
-from streams.rules.site import SITE_HOLD_S, SiteRule
+from streams.rules.site import SITE_HOLD_MAX_S, SITE_HOLD_S, SiteRule
 
 _SITE_RULE = SiteRule()
 log = logging.getLogger(__name__)
@@ -31,8 +31,13 @@ class DeviceDirectory(Protocol):
 class StaticDirectory:
     """A fixed snapshot; `replace` swaps it atomically (one reference assignment)."""
 
-    def __init__(self, specs: Iterable[DeviceSpec] = (), site_hold_s: float = SITE_HOLD_S) -> None:
-        self.site_hold_s = site_hold_s
+    def __init__(
+        self,
+        specs: Iterable[DeviceSpec] = (),
+        site_hold_s: float = SITE_HOLD_S,
+        site_hold_max_s: float = SITE_HOLD_MAX_S,
+    ) -> None:
+        self.site_hold_s, self.site_hold_max_s = site_hold_s, site_hold_max_s
         self._specs: dict[str, DeviceSpec] = {}
         self._sizes: Counter[str] = Counter()
         self._profiles: dict[tuple[str, Family], DeviceProfile] = {}
@@ -65,7 +70,9 @@ class StaticDirectory:
         if spec is None or self._sizes[spec.enterprise_id] < _SITE_RULE.min_devices:
             return found
         # Only a site that can have a site alarm makes its devices wait for one.
-        offline = replace(found.offline, site_hold_s=self.site_hold_s)
+        offline = replace(
+            found.offline, site_hold_s=self.site_hold_s, site_hold_max_s=self.site_hold_max_s
+        )
         return replace(found, offline=offline)
 
 

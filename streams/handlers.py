@@ -8,7 +8,7 @@ Kafka.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 
@@ -29,6 +29,7 @@ from streams.messages import (
     Presence,
     SiteCovered,
     SiteDecision,
+    SiteVerdicts,
     encode,
     parse_tick,
 )
@@ -84,8 +85,8 @@ class DeviceHandler:
             raise UndecodableMessage(topic, str(exc)) from exc
         if isinstance(tick, ClockTick):
             return self.clock(tick, state)
-        if isinstance(tick, ClockSweep):
-            raise UndecodableMessage(topic, "a sweep names a partition, not a device")
+        if isinstance(tick, ClockSweep | SiteVerdicts):
+            raise UndecodableMessage(topic, f"a {tick.kind} names a partition, not a device")
         if isinstance(tick, InterlockDemand):
             valve = DeviceContext(tick.device_id, tick.enterprise_id, tick.division, Family.SHUTOFF)
             profile = self.directory.profile(tick.device_id, Family.SHUTOFF)
@@ -103,6 +104,17 @@ class DeviceHandler:
         profile = self.directory.profile(tick.device_id, state.family or Family.GAS)
         state, outcome = device.on_clock(state, tick.device_id, tick.now, profile, self.deadlines)
         return state, self._emission(state, tick.device_id, outcome)
+
+    def verdict(
+        self, device_id: str, covered: bool, state: DeviceState
+    ) -> tuple[DeviceState, Emission]:
+        """The site's verdict on this device's held offline alarm (a `SiteVerdicts` entry)."""
+        profile = self.directory.profile(device_id, state.family or Family.GAS)
+        if covered:
+            state, outcome = device.on_site_covered(state, device_id, profile)
+        else:
+            state, outcome = device.on_site_released(state, device_id, profile)
+        return state, Emission(events=outcome.events)
 
     def _site(self, state: DeviceState, tick: SiteDecision) -> tuple[DeviceState, Emission]:
         site = DeviceContext(tick.device_id, tick.enterprise_id, tick.division, tick.family)
@@ -127,9 +139,19 @@ class DeviceHandler:
                 enterprise_id=ctx.enterprise_id, division=ctx.division, family=ctx.family,
                 device_id=device_id, online=outcome.presence,
                 at=last_seen, cause_id=cause,
+                held=None if outcome.presence else state.offline_held,
             )
             emission.presence.append((ctx.enterprise_id, encode(presence)))
         return emission
+
+
+@dataclass(slots=True)
+class SiteOutput:
+    """What the site aggregation decided on one message."""
+
+    ticks: list[tuple[str, bytes]] = field(default_factory=list)  # site decisions (site key)
+    covered: list[tuple[str, str]] = field(default_factory=list)  # (device id, enterprise id)
+    released: list[tuple[str, str]] = field(default_factory=list)
 
 
 class SiteHandler:
@@ -141,18 +163,21 @@ class SiteHandler:
 
     def presence(
         self, topic: str, state: site.SiteState, raw: bytes
-    ) -> tuple[site.SiteState, list[tuple[str, bytes]]]:
+    ) -> tuple[site.SiteState, SiteOutput]:
         try:
             presence = Presence.model_validate_json(raw)
         except ValidationError as exc:
             raise UndecodableMessage(topic, str(exc)) from exc
         registered = self.directory.devices_of(presence.enterprise_id)
         before = state
+        hold_until = None
+        if presence.held is not None:
+            hold_until = presence.held + timedelta(seconds=self.directory.site_hold_s)
         state, decisions = site.on_presence(
-            state, presence.device_id, presence.online, registered, self.rule
+            state, presence.device_id, presence.online, registered, self.rule, hold_until
         )
         key = site.site_key(presence.enterprise_id)
-        ticks = []
+        out = SiteOutput()
         for decision in decisions:
             tick = SiteDecision(
                 device_id=key, enterprise_id=presence.enterprise_id, division=presence.division,
@@ -163,8 +188,15 @@ class SiteHandler:
                 threshold=decision.threshold if isinstance(decision, Detected) else None,
                 message=decision.message if isinstance(decision, Detected) else "",
             )
-            ticks.append((key, encode(tick)))
+            out.ticks.append((key, encode(tick)))
+        enterprise = presence.enterprise_id
         for device_id in site.covered(before, state, presence.device_id, presence.online):
-            cover = SiteCovered(device_id=device_id, enterprise_id=presence.enterprise_id)
-            ticks.append((device_id, encode(cover)))
-        return state, ticks
+            out.covered.append((device_id, enterprise))
+        return state, out
+
+    def clock(
+        self, enterprise_id: str, state: site.SiteState, now: datetime
+    ) -> tuple[site.SiteState, SiteOutput]:
+        """The site's clock: held alarms whose wait for their siblings ended are released."""
+        state, due = site.release_due(state, now)
+        return state, SiteOutput(released=[(device, enterprise_id) for device in due])

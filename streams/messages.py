@@ -75,8 +75,23 @@ class SiteCovered(_Internal):
     enterprise_id: str
 
 
+class SiteVerdicts(_Internal):
+    """The site aggregation's verdicts on held offline alarms, for one device partition at
+    once (key `VERDICTS_KEY`, sent to that partition): `covered` devices' alarms are raised
+    inhibited by their site alarm, `released` ones plainly (their site is not all offline).
+    One message per partition and site batch, not one per device: a county-wide outage
+    would otherwise send the device agents one tick per silent device."""
+
+    kind: Literal["site_verdicts"] = "site_verdicts"
+    partition: int
+    covered: list[tuple[str, str]] = []  # (device id, enterprise id)
+    released: list[tuple[str, str]] = []
+
+
+VERDICTS_KEY = b"\x00verdicts"
+
 Tick = Annotated[
-    ClockTick | ClockSweep | InterlockDemand | SiteDecision | SiteCovered,
+    ClockTick | ClockSweep | InterlockDemand | SiteDecision | SiteCovered | SiteVerdicts,
     Field(discriminator="kind"),
 ]
 _TICK = TypeAdapter[Tick](Tick)
@@ -91,6 +106,23 @@ class Presence(_Internal):
     at: datetime
     # Names the transition that caused this message: makes the site decision's ids stable.
     cause_id: str
+    # Going offline with its alarm held for the site's verdict: the episode's deadline.
+    held: datetime | None = None
+
+
+class SiteClock(_Internal):
+    """The timer's clock for the site aggregation of one presence partition (key
+    `SITE_CLOCK_KEY`, sent to that partition): held alarms whose wait for their siblings
+    ended by `now` are released. `now` never runs ahead of the worker's own device sweeps
+    (`DeviceProcessor.swept_until`), so a sibling not yet swept behind a backlog is never
+    taken for one that is still reporting."""
+
+    kind: Literal["site_clock"] = "site_clock"
+    partition: int
+    now: datetime
+
+
+SITE_CLOCK_KEY = b"\x00site-clock"
 
 
 def parse_tick(raw: bytes) -> Tick:

@@ -24,11 +24,21 @@ from streams.census import Census
 from streams.codec import dead_letter
 from streams.device import DOMAIN_DEADLINES, DeviceState, next_deadline
 from streams.directory import StaticDirectory
-from streams.handlers import DeviceHandler, Emission, SiteHandler
-from streams.messages import SWEEP_KEY, ClockSweep, ClockTick, encode, parse_tick
+from streams.handlers import DeviceHandler, Emission, SiteHandler, SiteOutput
+from streams.messages import (
+    SITE_CLOCK_KEY,
+    SWEEP_KEY,
+    VERDICTS_KEY,
+    ClockSweep,
+    ClockTick,
+    SiteClock,
+    SiteVerdicts,
+    encode,
+    parse_tick,
+)
 from streams.metrics import StreamsMetrics
 from streams.positions import encode_position, is_position_key, position_key
-from streams.rules.site import SiteState
+from streams.rules.site import SiteState, next_release
 from streams.schedule import Schedule
 from streams.tables import StateTable
 from streams.topology import Topology
@@ -44,9 +54,12 @@ Positions = Mapping[tuple[str, int], int]  # (topic, partition) -> next offset t
 
 
 class Sender(Protocol):
-    """Queues one message; awaiting the returned awaitable waits for the broker's ack."""
+    """Queues one message (to the key's partition unless one is given); awaiting the returned
+    awaitable waits for the broker's ack."""
 
-    async def __call__(self, topic: str, key: bytes | None, value: bytes) -> Awaitable[Any]: ...
+    async def __call__(
+        self, topic: str, key: bytes | None, value: bytes, partition: int | None = None
+    ) -> Awaitable[Any]: ...
 
 
 class Outbox:
@@ -75,6 +88,16 @@ class Outbox:
                 for k, v in emission.presence
             ],
         ]
+
+    async def verdicts(self, verdicts: SiteVerdicts) -> Awaitable[Any]:
+        return await self._send(
+            self.topology.ticks, VERDICTS_KEY, encode(verdicts), verdicts.partition
+        )
+
+    def site_clock(self, partition: int, now: datetime) -> None:
+        # Like a sweep: a lost one is simply followed by the next timer run's.
+        value = encode(SiteClock(partition=partition, now=now))
+        self._send_soon(self.topology.presence, SITE_CLOCK_KEY, value, partition)
 
     def sweep(self, partition: int, now: datetime) -> None:
         # Not awaited to delivery: a lost sweep is simply sent again by a later timer run.
@@ -127,6 +150,9 @@ class DeviceProcessor:
         for topic, key, raw, partition in batch:
             if topic == self.topology.ticks and key == SWEEP_KEY:
                 await self._sweep(work, raw, partition)
+                continue
+            if topic == self.topology.ticks and key == VERDICTS_KEY:
+                await self._verdicts(work, raw, partition)
                 continue
             handle = self._route(topic)
             await self._step(work, topic, key, raw, partition, partial(handle, topic, raw=raw))
@@ -194,6 +220,36 @@ class DeviceProcessor:
                 work, self.topology.ticks, device_id.encode(), partial(encode, tick), partition,
                 partial(self.handler.clock, tick),
             )
+
+    async def _verdicts(self, work: _Work, raw: bytes, partition: int) -> None:
+        """The site aggregation's verdicts for devices of this partition, each applied as if
+        it had come on its own (a dead letter shows the single verdict that failed)."""
+        try:
+            verdicts = parse_tick(raw)
+            if not isinstance(verdicts, SiteVerdicts):
+                raise TypeError(f"a {verdicts.kind} message under the verdicts key")
+        except Exception as exc:
+            await self.outbox.dead_letter("devices", self.topology.ticks, raw, exc)
+            return
+        for covered, entries in ((True, verdicts.covered), (False, verdicts.released)):
+            for device_id, enterprise_id in entries:
+                one = SiteVerdicts(
+                    partition=partition,
+                    covered=[(device_id, enterprise_id)] if covered else [],
+                    released=[] if covered else [(device_id, enterprise_id)],
+                )
+                await self._step(
+                    work, self.topology.ticks, device_id.encode(), partial(encode, one),
+                    partition, partial(self.handler.verdict, device_id, covered),
+                )
+
+    def swept_until(self, wall: float) -> float:
+        """The clock the site aggregation may use: `wall`, held back to the earliest deadline
+        on this worker's partitions that its sweeps have not applied yet (a backlog, or a
+        county's sweeps still under way), so no held alarm is released while a sibling's
+        silence is still waiting to be noticed."""
+        earliest = (self.schedule.earliest(p) for p in self.schedule.partitions())
+        return min([wall, *(e for e in earliest if e is not None)])
 
     def _load(self, key: bytes) -> DeviceState:
         state = self._decoded.get(key)
@@ -277,28 +333,84 @@ class DeviceProcessor:
 class SiteProcessor:
     """The per-enterprise aggregation (key = enterprise id) behind site-offline alarms."""
 
-    def __init__(self, table: StateTable, directory: StaticDirectory, outbox: Outbox) -> None:
-        self.table, self.outbox = table, outbox
+    def __init__(
+        self, topology: Topology, table: StateTable, directory: StaticDirectory, outbox: Outbox
+    ) -> None:
+        self.topology, self.table, self.outbox = topology, table, outbox
         self.handler = SiteHandler(directory)
+        # When each enterprise's earliest held alarm is to be released, per presence partition.
+        self.schedule = Schedule()
 
     async def process(self, batch: Sequence[Message], positions: Positions) -> None:
-        """Like `DeviceProcessor.process`: ticks acknowledged before the states are saved."""
+        """Like `DeviceProcessor.process`: outputs acknowledged before the states are saved.
+        The batch's verdicts go out as one message per device partition."""
         changed: dict[bytes, tuple[SiteState, int]] = {}
         sent: list[Awaitable[Any]] = []
+        covered: dict[int, list[tuple[str, str]]] = {}
+        released: dict[int, list[tuple[str, str]]] = {}
+
+        def load(key: bytes) -> SiteState:
+            if key in changed:
+                return changed[key][0]
+            stored = self.table.get(key)
+            return SiteState() if stored is None else SiteState.model_validate_json(stored)
+
+        def collect(output: SiteOutput) -> None:
+            for into, entries in ((covered, output.covered), (released, output.released)):
+                for device_id, enterprise_id in entries:
+                    part = key_partition(device_id.encode(), self.topology.partitions)
+                    into.setdefault(part, []).append((device_id, enterprise_id))
+
         for topic, key, raw, partition in batch:
             try:
-                if key in changed:
-                    state = changed[key][0]
-                else:
-                    stored = self.table.get(key)
-                    state = SiteState() if stored is None else SiteState.model_validate_json(stored)
-                state, ticks = self.handler.presence(topic, state, raw)
-                sent += await self.outbox.send(Emission(ticks=ticks))
+                if key == SITE_CLOCK_KEY:
+                    clock = SiteClock.model_validate_json(raw)
+                    due = self.schedule.due_in(partition, clock.now.timestamp(), 1 << 30)
+                    for enterprise_id in due:
+                        site_key_ = enterprise_id.encode()
+                        state, output = self.handler.clock(enterprise_id, load(site_key_),
+                                                           clock.now)
+                        changed[site_key_] = (state, partition)
+                        self._index(enterprise_id, partition, state)
+                        collect(output)
+                    continue
+                state, output = self.handler.presence(topic, load(key), raw)
+                sent += await self.outbox.send(Emission(ticks=output.ticks))
             except Exception as exc:  # the failure policy: faust would ack it anyway
                 await self.outbox.dead_letter("sites", topic, raw, exc)
                 continue
             changed[key] = (state, partition)
+            self._index(key.decode(), partition, state)
+            collect(output)
+        for part in sorted(set(covered) | set(released)):
+            verdicts = SiteVerdicts(
+                partition=part, covered=covered.get(part, []), released=released.get(part, [])
+            )
+            sent.append(await self.outbox.verdicts(verdicts))
         await deliver_then_save(self.table, sent, changed, positions)
+
+    def _index(self, enterprise_id: str, partition: int, state: SiteState) -> None:
+        due = next_release(state)
+        self.schedule.set(enterprise_id, partition, None if due is None else due.timestamp())
+
+    def send_clocks(self, until: float) -> None:
+        """One clock per presence partition with a held alarm due by `until`."""
+        for partition in self.schedule.partitions_due(until):
+            self.outbox.site_clock(partition, datetime.fromtimestamp(until, UTC))
+
+    def revoked(self, partitions: Iterable[int]) -> None:
+        self.schedule.forget_partitions(set(partitions))
+
+    def reindex(self, assigned: set[int]) -> None:
+        """After a rebalance: the held alarms of the sites on this worker's partitions."""
+        for key, stored in self.table.items():
+            if is_position_key(key) or stored is None:
+                continue
+            partition = key_partition(key, self.topology.partitions)
+            if partition in assigned:
+                state = SiteState.model_validate_json(stored)
+                if state.held:
+                    self._index(key.decode(), partition, state)
 
 
 async def deliver_then_save(

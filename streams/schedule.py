@@ -42,6 +42,9 @@ class Schedule:
             heapq.heappop(heap)
         return heap[0][0] if heap else None
 
+    def partitions(self) -> list[int]:
+        return list(self._heaps)
+
     def partitions_due(self, now: float) -> list[int]:
         return [
             partition

@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic_settings import SettingsConfigDict
 
 from schemas.settings import Endpoints
-from streams.rules.site import SITE_HOLD_S
+from streams.rules.site import SITE_HOLD_MAX_S, SITE_HOLD_S
 
 BASE_HTTP_PORT = 18200
 
@@ -40,6 +40,8 @@ class StreamsSettings(Endpoints):
     streams_timer_period_s: float = 1.0
     # How long a device's offline alarm at a multi-device site waits for the site's verdict.
     streams_site_hold_s: float = SITE_HOLD_S
+    # How long at most it waits when the site aggregation does not answer.
+    streams_site_hold_max_s: float = SITE_HOLD_MAX_S
     # A partition with messages waiting and no progress for this long is sought back to its
     # next unprocessed offset (streams.lag.StallGuard).
     streams_stall_after_s: float = 20.0

@@ -28,6 +28,14 @@ class OfflineRule:
     # aggregation to say the whole site went dark (then it is raised inhibited by the site
     # alarm: one alarm for the monitor, not N). 0 at single-device sites.
     site_hold_s: float = 0.0
+    # How long it waits at most: the site aggregation releases it once `site_hold_s` has
+    # passed on the site's clock, which stands still while the worker is behind on its
+    # sweeps; this bound is for a site aggregation that does not answer at all.
+    site_hold_max_s: float = 0.0
+
+    @property
+    def hold_limit_s(self) -> float:
+        return max(self.site_hold_s, self.site_hold_max_s)
 
 
 def offline_after(report_interval_s: float | None, override_s: float | None) -> float:

@@ -8,6 +8,7 @@ offline alarm already says everything.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
@@ -20,6 +21,8 @@ SITE_KEY_PREFIX = "site:"
 # together (a site's power, uplink or collector) pass their deadlines within about one timer
 # period of each other; the site's verdict then needs two hops through Kafka.
 SITE_HOLD_S = 3.0
+# How long at most a held device alarm waits for a verdict the site aggregation never sends.
+SITE_HOLD_MAX_S = 30.0
 
 
 def site_key(enterprise_id: str) -> str:
@@ -47,14 +50,29 @@ class SiteState(BaseModel):
     known: frozenset[str] = frozenset()
     offline: frozenset[str] = frozenset()
     active: bool = False
+    # Offline devices whose alarm waits for the verdict, and until when they wait for their
+    # siblings: the site's clock (`release_due`) then releases them unless the site alarm
+    # came first. Empty while the site alarm stands (newcomers are covered at once).
+    held: dict[str, datetime] = {}
 
 
 def on_presence(
-    state: SiteState, device_id: str, online: bool, registered: int, rule: SiteRule
+    state: SiteState,
+    device_id: str,
+    online: bool,
+    registered: int,
+    rule: SiteRule,
+    hold_until: datetime | None = None,
 ) -> tuple[SiteState, list[Decision]]:
-    """`registered` is the registry's count; devices seen but not (yet) registered count too."""
+    """`registered` is the registry's count; devices seen but not (yet) registered count too.
+    `hold_until`: the device went offline holding its alarm for the verdict until then."""
     known = state.known | {device_id}
     offline = state.offline - {device_id} if online else state.offline | {device_id}
+    held = dict(state.held)
+    if online:
+        held.pop(device_id, None)
+    elif hold_until is not None:
+        held[device_id] = hold_until
     total = max(registered, len(known))
     everyone = total >= rule.min_devices and len(offline) >= total
     if everyone and not state.active:
@@ -63,8 +81,26 @@ def on_presence(
             Detected(CONDITION, rule.severity, float(len(offline)), float(total), message)
         ]
     if state.active and not everyone:
-        return SiteState(known=known, offline=offline), [Cleared(CONDITION, float(len(offline)))]
-    return SiteState(known=known, offline=offline, active=state.active), []
+        return SiteState(known=known, offline=offline, held=held), [
+            Cleared(CONDITION, float(len(offline)))
+        ]
+    if state.active:
+        held = {}
+    return SiteState(known=known, offline=offline, active=state.active, held=held), []
+
+
+def release_due(state: SiteState, now: datetime) -> tuple[SiteState, list[str]]:
+    """Held devices whose wait ended by `now` with the site still not all offline: each one's
+    own offline alarm is raised plainly."""
+    due = sorted(d for d, until in state.held.items() if until <= now)
+    if not due:
+        return state, []
+    held = {d: until for d, until in state.held.items() if until > now}
+    return state.model_copy(update={"held": held}), due
+
+
+def next_release(state: SiteState) -> datetime | None:
+    return min(state.held.values(), default=None)
 
 
 def covered(before: SiteState, after: SiteState, device_id: str, online: bool) -> list[str]:

@@ -21,7 +21,6 @@ from streams.messages import (
     ClockTick,
     InterlockDemand,
     Presence,
-    SiteCovered,
     SiteDecision,
     encode,
     parse_tick,
@@ -148,20 +147,19 @@ def test_garbage_is_an_undecodable_message():
 def test_the_last_device_of_a_site_going_offline_sends_one_site_decision_and_covers_all():
     sites = SiteHandler(StaticDirectory())
     enterprise, devices = rid(), [rid() for _ in range(3)]
-    state, sent = SiteState(), []
+    state, sent, covers = SiteState(), [], []
     for device in devices:
         state, _ = sites.presence("p", state, _presence(enterprise, device, True))
     for device in devices:
-        state, ticks = sites.presence("p", state, _presence(enterprise, device, False))
-        sent.extend(ticks)
+        state, output = sites.presence("p", state, _presence(enterprise, device, False))
+        sent.extend(output.ticks)
+        covers.extend(output.covered)
     decisions = [(key, parse_tick(raw)) for key, raw in sent]
     site_decisions = [(k, d) for k, d in decisions if isinstance(d, SiteDecision)]
     assert len(site_decisions) == 1
     key, decision = site_decisions[0]
     assert key == f"site:{enterprise}" and isinstance(decision, SiteDecision) and decision.raised
-    covers = [(k, d) for k, d in decisions if isinstance(d, SiteCovered)]
-    assert sorted(k for k, _ in covers) == sorted(devices)
-    assert all(k == d.device_id and d.enterprise_id == enterprise for k, d in covers)
+    assert sorted(covers) == sorted((d, enterprise) for d in devices)
 
 
 def test_a_site_decision_raises_the_site_alarm_on_the_site_key():
