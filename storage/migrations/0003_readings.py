@@ -74,9 +74,11 @@ def _timescale(conn: psycopg.Connection) -> None:
         "SELECT create_hypertable('readings', 'ts', chunk_time_interval => interval '1 day')"
     )
     conn.execute("CREATE INDEX readings_device_ts ON readings (device_id, ts DESC)")
+    # seq ordered too: TimescaleDB wants every column of a unique key segmented or ordered
+    # (0016 brings databases made before this line to the same settings).
     conn.execute(
         "ALTER TABLE readings SET (timescaledb.compress,"
-        " timescaledb.compress_segmentby = 'device_id', timescaledb.compress_orderby = 'ts')"
+        " timescaledb.compress_segmentby = 'device_id', timescaledb.compress_orderby = 'ts, seq')"
     )
     conn.execute("SELECT add_compression_policy('readings', interval '7 days')")
     conn.execute(f"SELECT add_retention_policy('readings', interval '{RETENTION_DAYS} days')")
