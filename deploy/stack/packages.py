@@ -15,6 +15,8 @@ from deploy.stack.errors import MissingPackages, StackError
 REQUIREMENTS: dict[str, tuple[str, str]] = {
     "mosquitto": ("/usr/sbin/mosquitto", "mosquitto"),
     "mosquitto_passwd": ("/usr/bin/mosquitto_passwd", "mosquitto"),
+    # docs/vendors.md's examples are mosquitto_pub commands, and a test runs each of them.
+    "mosquitto_pub": ("/usr/bin/mosquitto_pub", "mosquitto-clients"),
     "postgres": ("/usr/lib/postgresql/15/bin/postgres", "postgresql-15"),
     "java": ("/usr/bin/java", "openjdk-17-jre-headless"),
     "mvn": ("/usr/bin/mvn", "maven"),
