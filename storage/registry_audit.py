@@ -1,7 +1,7 @@
 """The registry's append-only audit (migration 0006): write changes, read the history.
 
 `append` takes the caller's connection so a change and its audit rows commit together; any
-writer of the registry (the file import, a future API) goes through it.
+writer of the registry (the file import, the self-service API) goes through it.
 """
 
 from __future__ import annotations

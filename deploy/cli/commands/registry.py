@@ -35,8 +35,12 @@ an enterprise the file names but stored under one it does not is refused; to mov
 between enterprises, name both. Enterprises are never removed.
 
 Every change is printed per enterprise (added, changed, removed, with ids) and recorded in
-the audit (`./run registry history`) with the actor. Removing a device that has an open alarm
-is refused, naming the alarms, unless --force. --dry-run prints the same changes and changes
+the audit (`./run registry history`) with the actor. An enterprise may also change its own
+devices one at a time through the API (PUT/DELETE /api/v1/devices/{id}), which goes through
+this same import, and download its part as a file this command accepts unchanged
+(GET /api/v1/registry.yaml).
+
+Removing a device that has an open alarm is refused, naming the alarms, unless --force. --dry-run prints the same changes and changes
 nothing: not the database, not the broker's credentials. Re-importing the same file is a
 no-op (the registry version stays).
 """
@@ -63,9 +67,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     history = actions.add_parser(
         "history",
         help="the audit of registry changes, newest first, one line per change",
-        description="Every change to enterprises and devices (import now, the API later): "
-        "when, registry version, actor, action and what changed. --enterprise also lists "
-        "devices that moved away from the enterprise.",
+        description="Every change to enterprises and devices, by a file import or the "
+        "self-service API (PUT/DELETE /api/v1/devices/{id}): when, registry version, actor "
+        "(cli:<user>, token:<role>:<subject> or account:<username>), action and what changed. "
+        "--enterprise also lists devices that moved away from the enterprise.",
     )
     history.add_argument("--enterprise", metavar="ID", help="only this enterprise's changes")
     history.add_argument("--device", metavar="ID", help="only this device's changes")
