@@ -40,8 +40,9 @@ devices one at a time through the API (PUT/DELETE /api/v1/devices/{id}), which g
 this same import, and download its part as a file this command accepts unchanged
 (GET /api/v1/registry.yaml).
 
-Removing a device that has an open alarm is refused, naming the alarms, unless --force. --dry-run prints the same changes and changes
-nothing: not the database, not the broker's credentials. Re-importing the same file is a
+Removing a device that has an open alarm is refused, naming the alarms, unless --force.
+--dry-run prints the same changes and changes nothing: not the database, not the broker's
+credentials. Re-importing the same file is a
 no-op (the registry version stays).
 """
 
