@@ -42,8 +42,7 @@ this same import, and download its part as a file this command accepts unchanged
 
 Removing a device that has an open alarm is refused, naming the alarms, unless --force.
 --dry-run prints the same changes and changes nothing: not the database, not the broker's
-credentials. Re-importing the same file is a
-no-op (the registry version stays).
+credentials. Re-importing the same file is a no-op (the registry version stays).
 """
 
 
