@@ -28,3 +28,20 @@ def mode(datastore: Datastore) -> Mode:
     """The active mode of the database behind `datastore`."""
     with datastore.transaction() as conn:
         return detect(conn)
+
+
+def stop_job_scheduler(conn: psycopg.Connection) -> bool:
+    """TimescaleDB: stop the job scheduler of `conn`'s database; return whether there was one.
+
+    For throw-away databases (a test's, a benchmark's) whose jobs, when they matter, are run
+    by hand with `CALL run_job`: their scheduler would otherwise hold a background worker for
+    the database's life and start every policy job at once when the migrations create them,
+    competing for the server's worker slots with the databases that need them (and, in a
+    benchmark, compressing chunks in the middle of a measurement). The launcher keeps it
+    stopped (not transactional: at once, whatever becomes of the caller's transaction) until
+    the server restarts or the extension is re-created.
+    """
+    if detect(conn) != "timescaledb":
+        return False
+    conn.execute("SELECT _timescaledb_functions.stop_background_workers()")
+    return True

@@ -29,6 +29,24 @@ _SETTINGS = {
     "log_line_prefix": "%m [%p] %d ",
 }
 
+# TimescaleDB runs its jobs in background workers: one scheduler per database that has the
+# extension, plus one worker per running job (compression, retention, three refreshes, ...),
+# counted against timescaledb.max_background_workers (its docs: databases + concurrent jobs).
+# Every one of them is also a PostgreSQL background worker, drawn from max_worker_processes,
+# the pool parallel query draws from too, and the TimescaleDB launcher holds one slot for good.
+# Left at PostgreSQL's 8 beside TimescaleDB's 16, the schedulers asked for slots that did not
+# exist ("failed to start a background worker"), so the pool is sized as the sum, with two
+# slots spare (e.g. a logical replication launcher).
+TIMESCALE_WORKERS = 16
+PARALLEL_WORKERS = 8  # PostgreSQL's default, stated so the sum below holds
+_TIMESCALE_SETTINGS = {
+    "shared_preload_libraries": "timescaledb",
+    "timescaledb.telemetry_level": "off",
+    "timescaledb.max_background_workers": str(TIMESCALE_WORKERS),
+    "max_parallel_workers": str(PARALLEL_WORKERS),
+    "max_worker_processes": str(TIMESCALE_WORKERS + PARALLEL_WORKERS + 1 + 2),
+}
+
 
 def _dir(cfg: StackConfig) -> Path:
     return cfg.service_dir("pg")
@@ -83,11 +101,12 @@ def _initdb(cfg: StackConfig) -> None:
         raise StackError(f"initdb failed:\n{result.stdout}{result.stderr}")
 
 
-def _argv(cfg: StackConfig) -> list[str]:
-    settings = dict(_SETTINGS)
-    if timescaledb_available(cfg):
-        settings["shared_preload_libraries"] = "timescaledb"
-        settings["timescaledb.telemetry_level"] = "off"
+def settings(timescaledb: bool) -> dict[str, str]:
+    """The server's settings in the given mode (a plain server keeps PostgreSQL's pools)."""
+    return {**_SETTINGS, **(_TIMESCALE_SETTINGS if timescaledb else {})}
+
+
+def _argv(cfg: StackConfig, timescaledb: bool) -> list[str]:
     argv = [
         str(cfg.pg_bin / "postgres"),
         "-D",
@@ -97,7 +116,7 @@ def _argv(cfg: StackConfig) -> list[str]:
         "-k",
         str(_dir(cfg) / "run"),
     ]
-    for key, value in settings.items():
+    for key, value in settings(timescaledb).items():
         argv += ["-c", f"{key}={value}"]
     return argv
 
@@ -106,7 +125,7 @@ def _admin_conninfo(cfg: StackConfig, dbname: str = "postgres") -> str:
     return f"host={_dir(cfg) / 'run'} port={cfg.postgres_port} user=postgres dbname={dbname}"
 
 
-def _bootstrap(cfg: StackConfig) -> None:
+def _bootstrap(cfg: StackConfig, timescaledb: bool) -> None:
     """Role and database of the stack, and TimescaleDB where it is installed; idempotent."""
     import psycopg
 
@@ -116,22 +135,37 @@ def _bootstrap(cfg: StackConfig) -> None:
             conn.execute("CREATE ROLE hazardwatch LOGIN SUPERUSER PASSWORD 'hazardwatch'")
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = 'hazardwatch'").fetchone():
             conn.execute("CREATE DATABASE hazardwatch OWNER hazardwatch")
-    if timescaledb_available(cfg):
-        for db in ("template1", "hazardwatch"):
-            with psycopg.connect(_admin_conninfo(cfg, db), autocommit=True) as conn:
-                conn.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
+    if not timescaledb:
+        return
+    # Only the stack's database, not template1: a database made from a template with the
+    # extension gets a job scheduler of its own at the launcher's next poll, and every test
+    # and bench database is made from template1. The migrations create the extension where
+    # it is wanted (storage/migrations/0003_readings.py). An older launcher put it there.
+    with psycopg.connect(_admin_conninfo(cfg, "template1"), autocommit=True) as conn:
+        conn.execute("DROP EXTENSION IF EXISTS timescaledb")
+    with psycopg.connect(_admin_conninfo(cfg, "hazardwatch"), autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
 
 
-def up(cfg: StackConfig) -> None:
+def up(cfg: StackConfig, *, timescaledb: bool | None = None) -> None:
+    """Start (or find running) the stack's PostgreSQL, bootstrap and migrate it.
+
+    `timescaledb`: None preloads the extension when the installation has it; False starts
+    plain PostgreSQL even then (bench/storage compares the two modes on one machine).
+    """
     packages.ensure(["postgres"])
+    with_extension = timescaledb_available(cfg) if timescaledb is None else timescaledb
     if pid(cfg) is None:
         process.require_port_free(NAME, cfg.postgres_port)
         _initdb(cfg)
         process.start(
-            _argv(cfg), pid_file=cfg.pid_file(NAME), log_file=cfg.log_file(NAME), user=_user()
+            _argv(cfg, with_extension),
+            pid_file=cfg.pid_file(NAME),
+            log_file=cfg.log_file(NAME),
+            user=_user(),
         )
     process.require_healthy(NAME, lambda: healthy(cfg), 30.0, cfg.log_file(NAME))
-    _bootstrap(cfg)
+    _bootstrap(cfg, with_extension)
     _migrate(cfg)
 
 

@@ -9,6 +9,16 @@ import pytest
 
 from storage.datastore import Datastore
 from storage.migrations import migrate
+from storage.mode import stop_job_scheduler
+
+
+@pytest.fixture
+def database_url(database_url: str) -> str:
+    """The root fixture's fresh database, without a TimescaleDB job scheduler of its own
+    (on a TimescaleDB stack): a test that needs the jobs runs them with CALL run_job."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        stop_job_scheduler(conn)
+    return database_url
 
 
 @pytest.fixture
@@ -39,6 +49,8 @@ def timescale_store() -> Iterator[Datastore]:
     datastore = Datastore(server.rsplit("/", 1)[0] + f"/{name}", max_size=4)
     try:
         migrate(datastore)
+        with psycopg.connect(datastore.url, autocommit=True) as conn:
+            stop_job_scheduler(conn)
         yield datastore
     finally:
         datastore.close()
