@@ -47,6 +47,8 @@ class _Watched:
     last_exit: str = ""
     spare: subprocess.Popen[bytes] | None = None  # the warm standby, waiting for "go"
     spare_at: float | None = None  # when to make the next standby
+    spare_fd: int | None = None  # where the standby says it is warm
+    spare_warm: bool = False
 
     @property
     def pid(self) -> int | None:
@@ -112,7 +114,7 @@ class Supervisor:
                 log.info("%s: restarted as pid %s from %s (restart %d)", watched.service.name,
                          watched.pid, how, watched.restarts)
                 changed = True
-            self._tend_spare(watched, now)
+            changed = self._tend_spare(watched, now) or changed
         return changed
 
     def _exited(self, watched: _Watched) -> str | None:
@@ -152,6 +154,7 @@ class Supervisor:
         """Starts the process; whether its warm standby took over."""
         service = watched.service
         spare, watched.spare = watched.spare, None
+        self._forget_spare_fd(watched)
         if spare is not None and not _release(spare):
             spare = None
         if spare is not None:
@@ -174,31 +177,62 @@ class Supervisor:
         if self.policy.wants_standby(watched.service.name):
             watched.spare_at = now + self.policy.standby_delay_s
 
-    def _tend_spare(self, watched: _Watched, now: float) -> None:
-        """Notices a standby that died; makes the next one when it is due."""
+    def _tend_spare(self, watched: _Watched, now: float) -> bool:
+        """Notices a standby that died or got warm; makes the next one when it is due.
+        Whether anything changed that `./run status` shows."""
+        changed = False
         if watched.spare is not None and watched.spare.poll() is not None:
             log.warning("%s: its standby exited (status %s); another in %.0f s",
                         watched.service.name, watched.spare.returncode, _SPARE_RETRY_S)
             watched.spare, watched.spare_at = None, now + _SPARE_RETRY_S
+            self._forget_spare_fd(watched)
+            changed = True
+        if watched.spare_fd is not None:
+            try:
+                said = os.read(watched.spare_fd, 64)
+            except BlockingIOError:
+                said = None
+            if said is not None:  # "warm", or EOF from a standby that is dying
+                watched.spare_warm = said.startswith(standby.WARM)
+                self._forget_spare_fd(watched, keep_warm=True)
+                changed = True
         due = watched.spare_at is not None and now >= watched.spare_at
         if due and watched.spare is None and watched.pid is not None:
-            watched.spare, watched.spare_at = self._spawn_spare(watched.service), None
+            watched.spare_at = None
+            watched.spare, watched.spare_fd = self._spawn_spare(watched.service)
+            changed = True
+        return changed
 
-    def _spawn_spare(self, service: Service) -> subprocess.Popen[bytes]:
+    def _spawn_spare(self, service: Service) -> tuple[subprocess.Popen[bytes], int]:
         log_file = self.cfg.log_file(service.name)
         log_file.parent.mkdir(parents=True, exist_ok=True)
-        with log_file.open("ab") as out:
-            return subprocess.Popen(
-                [sys.executable, "-m", standby.__name__, "-m", service.module, *service.args],
-                stdin=subprocess.PIPE,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, **service.env},
-                start_new_session=True,
-            )
+        warm_r, warm_w = os.pipe()
+        os.set_blocking(warm_r, False)
+        try:
+            with log_file.open("ab") as out:
+                spare = subprocess.Popen(
+                    [sys.executable, "-m", standby.__name__, "-m", service.module,
+                     *service.args],
+                    stdin=subprocess.PIPE,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    env={**os.environ, **service.env, standby.WARM_FD: str(warm_w)},
+                    start_new_session=True,
+                    pass_fds=(warm_w,),
+                )
+        finally:
+            os.close(warm_w)
+        return spare, warm_r
+
+    def _forget_spare_fd(self, watched: _Watched, keep_warm: bool = False) -> None:
+        if watched.spare_fd is not None:
+            os.close(watched.spare_fd)
+        watched.spare_fd = None
+        watched.spare_warm = watched.spare_warm and keep_warm
 
     def _drop_spare(self, watched: _Watched) -> None:
         spare, watched.spare, watched.spare_at = watched.spare, None, None
+        self._forget_spare_fd(watched)
         if spare is not None and spare.poll() is None:
             spare.kill()  # it holds nothing: no port, no connection
             spare.wait(timeout=5)
@@ -213,8 +247,12 @@ class Supervisor:
                 current = state.Supervised(state.RESTARTING, None, watched.restarts,
                                            f"last {watched.last_exit}")
             else:
-                detail = f"last {watched.last_exit}" if watched.last_exit else ""
-                current = state.Supervised(state.RUNNING, watched.pid, watched.restarts, detail)
+                details = [f"last {watched.last_exit}"] if watched.last_exit else []
+                if watched.spare is not None:
+                    details.append(state.STANDBY_WARM if watched.spare_warm else
+                                   "standby warming up")
+                current = state.Supervised(state.RUNNING, watched.pid, watched.restarts,
+                                           "; ".join(details))
             states[watched.service.name] = current
         state.write(self.cfg, states)
 

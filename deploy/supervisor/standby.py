@@ -5,8 +5,9 @@ On a loaded 2-core host most of a restart is the import of the process's code (t
 2.4 s of CPU, 8-15 s of wall time at load 10; its own set-up after the imports is 0.3 s). The
 standby pays that in advance: it imports MODULE's `__main__` (whose `if __name__` guard keeps
 `main()` from running) and everything that imports, opens nothing (no port, no connection, no
-consumer group), and waits on its stdin. The supervisor writes "go" when the running process
-exits, and the standby runs MODULE as `__main__` in place, as `python -m` would.
+consumer group), says "warm" on the pipe it was given (HW_STANDBY_WARM_FD) and waits on its
+stdin. The supervisor writes "go" when the running process exits, and the standby runs MODULE
+as `__main__` in place, as `python -m` would.
 
 If a source file it loaded changed after it started (a deploy, an edit), it starts afresh with
 exec (same pid) rather than run old code. EOF on stdin (the supervisor is gone) ends it.
@@ -22,6 +23,8 @@ import time
 from pathlib import Path
 
 GO = b"go\n"
+WARM = b"warm\n"
+WARM_FD = "HW_STANDBY_WARM_FD"
 _ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -48,6 +51,10 @@ def main(argv: list[str]) -> int:
     started, began = time.time(), time.monotonic()
     importlib.import_module(f"{module}.__main__")
     warmed = time.monotonic() - began
+    warm_fd = os.environ.pop(WARM_FD, "")
+    if warm_fd:
+        os.write(int(warm_fd), WARM)
+        os.close(int(warm_fd))
     word = sys.stdin.buffer.readline()
     if word != GO:
         return 0  # the supervisor stopped or is gone: nothing was opened, nothing to close

@@ -24,6 +24,7 @@ from deploy import services
 from deploy.stack import stack as launcher
 from deploy.stack.config import REPO_ROOT, StackConfig
 from deploy.stack.errors import StackError
+from deploy.supervisor import state as supervision
 from schemas.settings import Endpoints
 from schemas.topics import TopicNames
 from tests.support.processes import free_port
@@ -114,13 +115,17 @@ def test_a_second_stack_runs_on_its_own_ports_restarts_a_killed_process_and_stop
     assert _restarts(cfg, "alerts") == 2.0  # three starts, two of them restarts
     assert "running, 1 restart; last killed by SIGKILL" in _status(cfg, env)
 
-    # The sinks have a warm standby: kill -9 hands over to it (the same pid serves next).
+    # The sinks have a warm standby (`./run status` says so): kill -9 hands over to it (the
+    # same pid serves next).
     supervisor = services.supervisor_pid(cfg)
     assert supervisor is not None
-    deadline = time.monotonic() + 60
-    while not (spares := _standbys(supervisor, "streams.sinks")):
-        assert time.monotonic() < deadline, "no standby for the sinks"
+    deadline = time.monotonic() + 90
+    while "standby warm" not in supervision.read(cfg)["sinks"].detail:
+        assert time.monotonic() < deadline, "no warm standby for the sinks"
         time.sleep(0.2)
+    assert "standby warm" in _status(cfg, env)
+    spares = _standbys(supervisor, "streams.sinks")
+    assert len(spares) == 1
     before = table["sinks"].pid(cfg)
     assert before is not None and before not in spares
     os.kill(before, signal.SIGKILL)
