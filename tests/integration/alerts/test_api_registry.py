@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from alerts.services import Services
 from deploy.cli.commands.registry import import_file
 from deploy.stack import mosquitto
+from schemas.families import Family, Industry
 from schemas.registry import DeviceRecord, EnterpriseRecord, Registry
 from schemas.registry_file import parse
 from storage import registry_audit
@@ -36,11 +37,11 @@ def _seed(services: Services, enterprise_id: str, *device_ids: str) -> None:
                 id=enterprise_id,
                 name=f"企业 {enterprise_id}",
                 division=DIVISION,
-                industry="chemical",
+                industry=Industry.CHEMICAL,
             ),
         ),
         devices=tuple(
-            DeviceRecord(id=d, enterprise=enterprise_id, family="gas", type="combustible")
+            DeviceRecord(id=d, enterprise=enterprise_id, family=Family.GAS, type="combustible")
             for d in device_ids
         ),
     )
@@ -59,7 +60,7 @@ def _bearer(token: str) -> dict[str, str]:
 GAS = {"family": "gas", "type": "combustible", "substance": "CH4", "report_interval_s": 10}
 
 
-def test_an_enterprise_adds_changes_and_removes_its_device_with_itself_as_actor(
+def _an_enterprise_adds_changes_and_removes_its_device_with_itself_as_actor(
     client: TestClient, services: Services, token: TokenFactory
 ) -> None:
     enterprise, device = _ids()
@@ -100,7 +101,7 @@ def test_an_enterprise_adds_changes_and_removes_its_device_with_itself_as_actor(
     assert len(actors) == 1 and actors.pop().startswith("token:enterprise:u-"), history
 
 
-def test_another_enterprises_device_is_404_for_read_and_write(
+def _another_enterprises_device_is_404_for_read_and_write(
     client: TestClient, services: Services, token: TokenFactory
 ) -> None:
     a, device = _ids()
@@ -122,7 +123,7 @@ def test_another_enterprises_device_is_404_for_read_and_write(
     assert RegistryRepository(services.store).version() == version
 
 
-def test_monitors_and_regulators_read_but_may_not_write(
+def _monitors_and_regulators_read_but_may_not_write(
     client: TestClient, services: Services, token: TokenFactory
 ) -> None:
     enterprise, device = _ids()
@@ -144,7 +145,7 @@ def _fields_at_fault(response: Any) -> list[tuple[str, ...]]:
     return [tuple(str(p) for p in e["loc"]) for e in response.json()["detail"]]
 
 
-def test_a_bad_field_is_422_naming_it_and_changes_nothing(
+def _a_bad_field_is_422_naming_it_and_changes_nothing(
     client: TestClient, services: Services, token: TokenFactory
 ) -> None:
     enterprise, device = _ids()
@@ -174,7 +175,7 @@ def test_a_bad_field_is_422_naming_it_and_changes_nothing(
     assert RegistryRepository(services.store).version() == version
 
 
-def test_removing_a_device_with_an_open_alarm_needs_force(
+def _removing_a_device_with_an_open_alarm_needs_force(
     client: TestClient, services: Services, token: TokenFactory
 ) -> None:
     enterprise, device = _ids()
@@ -198,7 +199,7 @@ def test_removing_a_device_with_an_open_alarm_needs_force(
     assert entry.note is not None and alarm["alarm_id"] in entry.note
 
 
-def test_the_downloaded_yaml_imports_unchanged(
+def _the_downloaded_yaml_imports_unchanged(
     client: TestClient,
     services: Services,
     token: TokenFactory,
@@ -235,7 +236,7 @@ def test_the_downloaded_yaml_imports_unchanged(
     assert RegistryRepository(services.store).version() == version
 
 
-def test_a_console_account_changes_its_devices_with_the_csrf_token(
+def _a_console_account_changes_its_devices_with_the_csrf_token(
     login: Login, services: Services
 ) -> None:
     enterprise, device = _ids()
@@ -253,7 +254,7 @@ def test_a_console_account_changes_its_devices_with_the_csrf_token(
     assert entry.actor.startswith("account:ent-")
 
 
-def test_an_admin_names_the_enterprise(
+def _an_admin_names_the_enterprise(
     client: TestClient, services: Services, token: TokenFactory, database_url: str
 ) -> None:
     enterprise, device = _ids()
@@ -269,3 +270,39 @@ def test_an_admin_names_the_enterprise(
         assert conn.execute("SELECT count(*) FROM devices WHERE id = %s", (device,)).fetchone() == (
             0,
         )
+
+
+# One application per test (its live feed joins Kafka: seconds), several checks per test.
+
+
+def test_an_enterprise_manages_its_devices_by_token_and_account_and_downloads_its_file(
+    client: TestClient,
+    services: Services,
+    token: TokenFactory,
+    login: Login,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+    stack_config: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _an_enterprise_adds_changes_and_removes_its_device_with_itself_as_actor(client, services, token)
+    _the_downloaded_yaml_imports_unchanged(
+        client, services, token, tmp_path, monkeypatch, database_url, stack_config, capsys
+    )
+    _a_console_account_changes_its_devices_with_the_csrf_token(login, services)
+
+
+def test_another_enterprises_device_is_404_monitors_read_only_admins_name_the_owner(
+    client: TestClient, services: Services, token: TokenFactory, database_url: str
+) -> None:
+    _another_enterprises_device_is_404_for_read_and_write(client, services, token)
+    _monitors_and_regulators_read_but_may_not_write(client, services, token)
+    _an_admin_names_the_enterprise(client, services, token, database_url)
+
+
+def test_the_files_checks_apply_bad_fields_are_422_open_alarms_refuse_removal(
+    client: TestClient, services: Services, token: TokenFactory
+) -> None:
+    _a_bad_field_is_422_naming_it_and_changes_nothing(client, services, token)
+    _removing_a_device_with_an_open_alarm_needs_force(client, services, token)

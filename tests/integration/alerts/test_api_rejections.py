@@ -23,6 +23,7 @@ from prometheus_client import CollectorRegistry
 
 from alerts.services import Services
 from deploy.stack import mosquitto
+from schemas.families import Industry
 from schemas.registry import EnterpriseRecord, Registry
 from schemas.rejected import RejectedMessage, RejectReason
 from schemas.settings import Endpoints
@@ -73,7 +74,7 @@ def sink(endpoints: Endpoints, database_url: str) -> Iterator[Callable[[], Runni
 def _enterprise(services: Services, mqtt_enterprise: Callable[..., tuple[str, str]]) -> str:
     enterprise_id, password = mqtt_enterprise(f"E{uuid4().hex[:8]}", None)
     record = EnterpriseRecord(
-        id=enterprise_id, name=enterprise_id, division="330106001001", industry="chemical"
+        id=enterprise_id, name=enterprise_id, division="330106001001", industry=Industry.CHEMICAL
     )
     RegistryRepository(services.store).import_registry(
         Registry(enterprises=(record,)),
