@@ -65,6 +65,9 @@ def main(argv: list[str]) -> int:
         os.execv(sys.executable, [sys.executable, "-m", module, *args])
     print(f"standby: taking over as {module} (warmed up in {warmed:.1f} s)", flush=True)
     sys.argv = [module, *args]
+    # Run afresh as __main__ (what it imports stays imported); the warm-up's copy goes first,
+    # or runpy warns that the module is in sys.modules already.
+    del sys.modules[f"{module}.__main__"]
     runpy.run_module(module, run_name="__main__", alter_sys=True)
     return 0
 
