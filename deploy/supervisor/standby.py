@@ -15,6 +15,7 @@ exec (same pid) rather than run old code. EOF on stdin (the supervisor is gone) 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import runpy
@@ -53,7 +54,9 @@ def main(argv: list[str]) -> int:
     warmed = time.monotonic() - began
     warm_fd = os.environ.pop(WARM_FD, "")
     if warm_fd:
-        os.write(int(warm_fd), WARM)
+        # A supervisor that released this standby before it was warm has stopped listening.
+        with contextlib.suppress(OSError):
+            os.write(int(warm_fd), WARM)
         os.close(int(warm_fd))
     word = sys.stdin.buffer.readline()
     if word != GO:

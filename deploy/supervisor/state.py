@@ -14,7 +14,7 @@ from deploy.stack.config import StackConfig
 RUNNING = "running"
 RESTARTING = "restarting"
 CRASH_LOOP = "crash-loop"
-STANDBY_WARM = "standby warm"  # in a running process's detail: a restart would take over at once
+STANDBY_WARM = "standby ready"  # in a running process's detail: a restart takes over at once
 
 
 @dataclass(frozen=True)

@@ -120,10 +120,10 @@ def test_a_second_stack_runs_on_its_own_ports_restarts_a_killed_process_and_stop
     supervisor = services.supervisor_pid(cfg)
     assert supervisor is not None
     deadline = time.monotonic() + 90
-    while "standby warm" not in supervision.read(cfg)["sinks"].detail:
+    while supervision.STANDBY_WARM not in supervision.read(cfg)["sinks"].detail:
         assert time.monotonic() < deadline, "no warm standby for the sinks"
         time.sleep(0.2)
-    assert "standby warm" in _status(cfg, env)
+    assert "standby ready" in _status(cfg, env)
     spares = _standbys(supervisor, "streams.sinks")
     assert len(spares) == 1
     before = table["sinks"].pid(cfg)
