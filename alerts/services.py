@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from alerts.commands import CommandBus
 from alerts.console.config import ConsoleConfig
@@ -11,6 +11,7 @@ from alerts.metrics import AlertsMetrics
 from alerts.notify.consumer import NotificationConsumer
 from schemas.topics import TopicNames
 from storage.datastore import Datastore
+from storage.report_cache import ReportCache
 
 
 @dataclass
@@ -25,3 +26,5 @@ class Services:
     heartbeat_s: float = 15.0
     notifications: NotificationConsumer | None = None
     console: ConsoleConfig | None = None
+    # Report figures computed once per change of their period (storage/report_cache.py).
+    reports: ReportCache = field(default_factory=ReportCache)

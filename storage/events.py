@@ -3,7 +3,8 @@
 The log is append-only and idempotent: `event_id` and `(alarm_id, seq)` are unique, so a
 redelivered event inserts nothing and `append` says so; callers fold only what was new.
 Offline episodes (for uptime) are derived here from the presence events (`DeviceWentOffline`,
-`DeviceCameOnline`, keyed by their episode id), in the same transaction.
+`DeviceCameOnline`, keyed by their episode id), in the same transaction, and so is the count of
+changes per report day that tells a cached report it is stale (storage/report_cache.py).
 """
 
 from __future__ import annotations
@@ -52,7 +53,26 @@ def append(conn: psycopg.Connection, event: AlarmEvent) -> bool:
         ),
     )
     _track_offline(conn, event)
+    _touch_report_day(conn, event)
     return True
+
+
+# The day the event's alarm was raised: from the projection, else from the log (an alarm's
+# AlarmRaised is its seq 1), else the event's own time (an AlarmRaised, or a presence event).
+_TOUCH = (
+    "INSERT INTO report_touches (day, division, touched)"
+    " VALUES ((coalesce((SELECT raised_at FROM alarms WHERE alarm_id = %(a)s),"
+    "  (SELECT occurred_at FROM alarm_events WHERE alarm_id = %(a)s AND seq = 1 LIMIT 1),"
+    "  %(at)s) AT TIME ZONE 'UTC')::date, %(division)s, 1)"
+    " ON CONFLICT (day, division) DO UPDATE SET touched = report_touches.touched + 1"
+)
+
+
+def _touch_report_day(conn: psycopg.Connection, event: AlarmEvent) -> None:
+    """Count the change against the report day of its alarm (migration 0017), in the same
+    transaction as the event: a cached report can never miss an event it did not see."""
+    conn.execute(_TOUCH, {"a": event.alarm_id, "at": event.occurred_at,
+                          "division": event.division})  # fmt: skip
 
 
 def _track_offline(conn: psycopg.Connection, event: AlarmEvent) -> None:

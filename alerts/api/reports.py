@@ -55,7 +55,7 @@ def get_report(
         raise NotFound("reports are per jurisdiction: none in an enterprise's scope")
     prefix = periods.jurisdiction(scope, division)
     begin, end = periods.bounds(_PERIOD[kind], start)
-    result = report(svc.store, prefix, begin, end, scope.family_names)
+    result = report(svc.store, prefix, begin, end, scope.family_names, svc.reports)
     if format == "csv":
         rows = [
             [f.figure, f.family, f.severity, f.enterprise, f.measure, f.value, HOW[f.figure]]

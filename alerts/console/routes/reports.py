@@ -29,7 +29,7 @@ def _report(scope: Any, svc: Any, kind: Kind, start: date | None, division: str 
         raise NotFound("reports are per jurisdiction: none in an enterprise's scope")
     prefix = periods.jurisdiction(scope, division)
     begin, end = periods.bounds(_PERIOD[kind], start)
-    return report(svc.store, prefix, begin, end, scope.family_names)
+    return report(svc.store, prefix, begin, end, scope.family_names, svc.reports)
 
 
 def charts(r: Report) -> dict[str, Any]:
