@@ -8,9 +8,10 @@ token under the record's batch and the batch's own completion hands all its toke
 `on_done` (or the error to `on_failure`) in one call. Records keep Kafka's order per partition
 (the key is the device), so per device order is as before.
 
-Also off the per-record path: the producer's own metrics sensors (we export ours) and murmur2
+Also off the per-record path: the producer's own metrics sensors (we export ours), murmur2
 in pure Python per record (the partition of a key is remembered; partition counts do not
-change under a running gateway, and a stale entry is dropped every `_PARTITIONS_TTL_S`).
+change under a running gateway, and a stale entry is dropped every `_PARTITIONS_TTL_S`), and
+the producer's wake-up of its I/O thread for every new batch (see `_wake_by_clock`).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class KafkaSink(Generic[T]):
             metrics_enabled=False,
             partitioner=_RememberingPartitioner(),
         )
+        _wake_by_clock(self.producer, max(linger_ms, 5))
         self._on_done = on_done
         self._on_failure = on_failure
         self._lock = threading.Lock()
@@ -102,6 +104,30 @@ class KafkaSink(Generic[T]):
 
     def close(self) -> None:
         self.producer.close(timeout=10)
+
+
+def _wake_by_clock(producer: KafkaProducer, every_ms: int) -> None:
+    """The producer's I/O thread wakes every `every_ms` instead of on every new batch.
+
+    kafka-python's `send` writes a byte to the thread's wake-up socket whenever a record opens
+    a new batch: with 12 partitions and a linger of some ms that is nearly every record, and
+    each wake-up is a syscall here plus a loop of the I/O thread (its selector, a socket repr
+    per registration): the largest single share of the gateway's profile (issue 15). A batch
+    waits for its linger anyway, so the thread need not hear of it at once; it only must not
+    sleep longer than a linger, which the cap on its poll timeout ensures. Flush and close
+    still work: the thread sees them at its next tick. Reaches into the producer's sender
+    (`_sender`, `_send_producer_data`); tests/integration/ingest prove order, outage and
+    kill -9 behaviour on it.
+    """
+    sender = producer._sender
+    plan = sender._send_producer_data
+
+    def capped(*args: Any, **kwargs: Any) -> Any:
+        timeout_ms = plan(*args, **kwargs)
+        return every_ms if timeout_ms is None else min(timeout_ms, every_ms)
+
+    sender._send_producer_data = capped
+    sender.wakeup = lambda: None
 
 
 class _RememberingPartitioner(DefaultPartitioner):  # type: ignore[misc]
