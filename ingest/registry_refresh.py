@@ -3,9 +3,9 @@
 Three ways, cheapest first: PostgreSQL notifies `hw_registry` with the new version on every
 change (migration 0008), and a listener thread reloads at once; the version row is polled every
 `period_s` in case a notification was missed (a dropped connection); and a reading of a device
-the snapshot does not know makes the gateway look once more (at most once per `recheck_s` in
-total) before it rejects it, which covers the moment between an import's commit and the
-listener's reload.
+the snapshot does not know makes the gateway look once more (a few at once, then one per
+`recheck_s`, in total) before it rejects it, which covers the moment between an import's commit
+and the listener's reload.
 """
 
 from __future__ import annotations
@@ -17,12 +17,14 @@ from collections.abc import Callable
 
 import psycopg
 
+from ingest.rate_limit import RateLimiter
 from ingest.registry_view import DeviceInfo, RegistrySnapshot
 from storage.registry import RegistryRepository
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "hw_registry"
+RECHECK_BURST = 5
 
 
 def load(repository: RegistryRepository) -> RegistrySnapshot:
@@ -42,11 +44,11 @@ class RegistryCache:
     ) -> None:
         self._repository = repository
         self._install = install
-        self._recheck_s = recheck_s
-        self._clock = clock
+        # A bucket, not one a second: a technician switching on several detectors just
+        # imported must not lose all but the first one's opening reading.
+        self._rechecks = RateLimiter(1.0 / recheck_s, RECHECK_BURST, clock)
         self._lock = threading.Lock()  # one reload at a time; a reader waits for it
         self._announced = 0  # the newest version a notification named
-        self._last_recheck = float("-inf")
         self.snapshot = load(repository)
         install(self.snapshot)
 
@@ -63,9 +65,7 @@ class RegistryCache:
         """A reading named `device_id`, which the snapshot lacks: look at the registry once
         more before it is rejected. Rate-limited in total, so a flood of unregistered devices
         costs one version query a second, not one per message."""
-        now = self._clock()
-        if now - self._last_recheck >= self._recheck_s:
-            self._last_recheck = now
+        if self._rechecks.allow(""):
             self.refresh()
         elif self._lock.locked():
             with self._lock:  # a reload is under way: its result decides
