@@ -79,9 +79,15 @@ def table(cfg: StackConfig) -> tuple[Service, ...]:
         )
         for n in range(1, cfg.streams_workers + 1)
     )
+    # HW_INGEST_PROCESSES gateways (default: one per core) share the MQTT subscription; gateway
+    # N answers (and exports its metrics) on ingest_port + N - 1.
+    gateways = tuple(
+        Service(f"ingest-{n}", "ingest", ("--instance", str(n)), cfg.ingest_port + n - 1,
+                {"HW_INGEST_HTTP_PORT": str(cfg.ingest_port + n - 1)})
+        for n in range(1, ingest_processes() + 1)
+    )
     every = (
-        Service("ingest-1", "ingest", ("--instance", "1"), cfg.ingest_port,
-                {"HW_INGEST_HTTP_PORT": str(cfg.ingest_port)}),
+        *gateways,
         *workers,
         Service("sinks", "streams.sinks", (), cfg.sinks_port,
                 # The broker's least session (6 s): a restarted sink waits for its dead self's
@@ -90,6 +96,10 @@ def table(cfg: StackConfig) -> tuple[Service, ...]:
         Service("alerts", "alerts", (), cfg.api_port),
     )
     return tuple(s for s in every if s.available)
+
+
+def ingest_processes() -> int:
+    return max(1, int(os.environ.get("HW_INGEST_PROCESSES") or os.cpu_count() or 1))
 
 
 def environment(cfg: StackConfig, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
