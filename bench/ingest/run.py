@@ -1,21 +1,25 @@
 """`./run bench ingest`: simulated devices -> Mosquitto -> gateway(s) -> Kafka, and the same load
 through a C bridge (`mosquitto_sub | kcat`) right after, in the same run.
 
-Each case publishes as fast as the publisher can for at most `PUBLISH_S` seconds (closed loop:
-at most `MAX_BACKLOG` readings not yet on Kafka), then waits for every reading on
-`hw.readings.v1`. Throughput = readings / (last arrival - first publish). Latency = consumer
-arrival - the device `ts` stamped just before publishing: an upper bound of publish -> Kafka ack
-(it adds the consumer's fetch interval). The publisher's own rate is reported beside it: when it
-is close to the gateway's, the publisher was the limit. Everything shares the machine's cores,
-so the load average is part of every result. Knobs: HW_BENCH_INGEST_SECONDS (8),
-HW_BENCH_INGEST_REPEATS (3, medians), HW_BENCH_INGEST_PROCESSES (N gateways, default the cores),
-HW_BENCH_INGEST_PROFILE=DIR (py-spy profiles of the gateways).
+Each case publishes from several publisher processes (bench/ingest/publishers.py) as fast as
+they can for at most HW_BENCH_INGEST_SECONDS (closed loop: at most `MAX_BACKLOG` readings not
+yet on Kafka), then waits for every reading on `hw.readings.v1`. Throughput = readings / (last
+arrival - first publish). Latency = consumer arrival - the device `ts` stamped just before
+publishing: an upper bound of publish -> Kafka ack (it adds the consumer's fetch interval). The
+publishers' own rate is reported beside it: when it is close to the gateway's, the publisher
+was the limit. A last case offers half the one-gateway rate at a fixed pace, for the latency
+at a load the gateway keeps up with. Everything shares the machine's cores, so the load
+average is part of every result. Knobs: HW_BENCH_INGEST_SECONDS (8), HW_BENCH_INGEST_REPEATS (3,
+medians), HW_BENCH_INGEST_PROCESSES (N gateways, default the cores),
+HW_BENCH_INGEST_PUBLISHERS (publisher processes, 2), HW_BENCH_INGEST_PROFILE=DIR (py-spy
+profiles of the gateways).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import multiprocessing as mp
 import os
 import threading
 import time
@@ -25,17 +29,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import paho.mqtt.client as mqtt
 from kafka import KafkaConsumer
 
 from bench.harness import Row, median, percentile
-from bench.ingest import bridge, profile, setup
+from bench.ingest import bridge, profile, publishers, setup
 from ingest.simulator.fleet import Fleet
-from ingest.simulator.publisher import Credentials, connect
 
 DRAIN_S = 30.0
-PUBLISHERS = 2
 MAX_BACKLOG = 5_000  # readings published but not yet seen on Kafka
+# Payloads made ready before a case: enough for this rate over the case's seconds.
+MAX_RATE = 12_000
 
 
 @dataclass(frozen=True)
@@ -43,10 +46,13 @@ class Case:
     gateways: int  # 0 = the C bridge
     batch: int  # 1 = single messages; N = field-gateway batches of N readings
     devices: int
+    rate: float | None = None  # readings/s offered at a fixed pace; None = as fast as allowed
 
     @property
     def name(self) -> str:
         kind = "single messages" if self.batch == 1 else f"batches of {self.batch}"
+        if self.rate is not None:
+            kind += f" at {self.rate:.0f}/s"
         if self.gateways == 0:
             return f"C bridge, {kind}"
         return f"{self.gateways} gateway{'s' if self.gateways > 1 else ''}, {kind}"
@@ -103,39 +109,6 @@ def _ts(value: dict[str, object]) -> float:
     return datetime.fromisoformat(str(ts).replace("Z", "+00:00")).timestamp()
 
 
-def _publish(
-    fleet: Fleet, env: Mapping[str, str], arrivals: Arrivals, per_record: int, seconds: float
-) -> tuple[int, float, float]:
-    """Returns (readings published, first publish, last PUBACK from the broker)."""
-    creds = Credentials(env["HW_MQTT_SERVICE_USER"], env["HW_MQTT_SERVICE_PASSWORD"])
-    host, port = env["HW_MQTT_HOST"], int(env["HW_MQTT_PORT"])
-    clients = [connect(host, port, creds) for _ in range(PUBLISHERS)]
-    pending: list[mqtt.MQTTMessageInfo] = []
-    readings, began, rounds = 0, time.time(), 0
-    while time.time() - began < seconds:
-        rounds += 1
-        for i, item in enumerate(fleet.due(float(rounds), int(time.time() * 1000))):
-            pending.append(clients[i % PUBLISHERS].publish(item.topic, item.payload, 1))
-            readings += item.readings
-        # Closed loop: a bounded backlog, so latency measures the pipeline, not a queue the
-        # publisher piled up faster than any gateway could drain.
-        while (
-            readings - arrivals.count * per_record > MAX_BACKLOG and time.time() - began < seconds
-        ):
-            time.sleep(0.002)
-    # One deadline for them all: a publisher the broker dropped would otherwise wait its full
-    # timeout once per message it still holds.
-    deadline = time.time() + DRAIN_S
-    for info in pending:
-        with contextlib.suppress(RuntimeError, ValueError):
-            info.wait_for_publish(timeout=max(0.01, deadline - time.time()))
-    acked = time.time()
-    for client in clients:
-        client.disconnect()
-        client.loop_stop()
-    return readings, began, acked
-
-
 def _fleet(case: Case) -> Fleet:
     enterprise = f"B{uuid.uuid4().hex[:8]}"
     share = 0.0 if case.batch == 1 else 1.0
@@ -164,9 +137,10 @@ def _forwarders(
         yield [p.pid for p in procs]
 
 
-def run_case(env: Mapping[str, str], case: Case, seconds: float) -> Result:
+def run_case(env: Mapping[str, str], case: Case, seconds: float, processes: int = 2) -> Result:
     fleet = _fleet(case)
     registry = setup.registry_of(fleet)
+    items = publishers.prepare(fleet, int((case.rate or MAX_RATE) * seconds * 1.1))
     wanted = env.get("HW_BENCH_INGEST_PROFILE")
     profile_dir = Path(wanted) if wanted else None
     # A batch is one Kafka record through the bridge, `batch` readings through the gateway.
@@ -178,14 +152,21 @@ def run_case(env: Mapping[str, str], case: Case, seconds: float) -> Result:
         scoped = {**env, "HW_TOPIC_PREFIX": names.prefix, "HW_DATABASE_URL": url}
         with _forwarders(case, scoped, fleet, names.readings, profile_dir) as pids:
             arrivals = Arrivals(env["HW_KAFKA_BOOTSTRAP"], names.readings)
+            arrived = mp.get_context("fork").Value("q", 0, lock=False)
+            mirror = threading.Event()
+            threading.Thread(
+                target=_mirror, args=(arrivals, arrived, per_record, mirror), daemon=True
+            ).start()
             cpu_before = setup.cpu_seconds(pids)
-            for device in fleet.devices:
-                device.next_at = 0.0
-            readings, began, acked = _publish(fleet, env, arrivals, per_record, seconds)
+            sent = publishers.publish(
+                items, env, arrived, seconds, processes, MAX_BACKLOG, case.rate
+            )
+            readings, began, acked = sent.readings, sent.began, sent.acked
             deadline = time.time() + DRAIN_S
             while arrivals.count * per_record < readings and time.time() < deadline:
                 time.sleep(0.1)
             cpu = setup.cpu_seconds(pids) - cpu_before
+            mirror.set()
             arrivals.close()
     arrived = arrivals.count * per_record
     elapsed = max(arrivals.last - began, 1e-9)
@@ -197,6 +178,12 @@ def run_case(env: Mapping[str, str], case: Case, seconds: float) -> Result:
         cpu_per_1000=cpu / max(arrived, 1) * 1000,
         note=f"{arrived}/{readings} arrived",
     )
+
+
+def _mirror(arrivals: Arrivals, arrived: object, per_record: int, stop: threading.Event) -> None:
+    """Keeps the publishers' view of the readings seen on Kafka current (their backlog)."""
+    while not stop.wait(0.005):
+        arrived.value = arrivals.count * per_record  # type: ignore[attr-defined]
 
 
 def _rows(case: Case, results: list[Result], load: str) -> list[Row]:
@@ -230,6 +217,7 @@ def run(env: Mapping[str, str]) -> list[Row]:
     seconds = float(env.get("HW_BENCH_INGEST_SECONDS", "8"))
     repeats = int(env.get("HW_BENCH_INGEST_REPEATS", "3"))
     processes = int(env.get("HW_BENCH_INGEST_PROCESSES", str(os.cpu_count() or 2)))
+    senders = int(env.get("HW_BENCH_INGEST_PUBLISHERS", "2"))
     single, batched = 2000, 1000
     # Each gateway case is followed at once by its baseline, so both see the same machine.
     pairs = [
@@ -238,13 +226,14 @@ def run(env: Mapping[str, str]) -> list[Row]:
         (Case(1, 100, batched), Case(0, 100, batched)),
     ]
     rows: list[Row] = []
+    one_gateway = 0.0
     for gateway_case, bridge_case in pairs:
         load = _load()
         gateway: list[Result] = []
         baseline: list[Result] = []
         for _ in range(repeats):
-            gateway.append(run_case(env, gateway_case, seconds))
-            baseline.append(run_case(env, bridge_case, seconds))
+            gateway.append(run_case(env, gateway_case, seconds, senders))
+            baseline.append(run_case(env, bridge_case, seconds, senders))
         ratio = median([g.rate / max(b.rate, 1e-9) for g, b in zip(gateway, baseline, strict=True)])
         rows.extend(_rows(gateway_case, gateway, load))
         rows.extend(_rows(bridge_case, baseline, load))
@@ -257,4 +246,11 @@ def run(env: Mapping[str, str]) -> list[Row]:
                 "median of the per-run ratios",
             )
         )
+        if gateway_case.gateways == 1 and gateway_case.batch == 1:
+            one_gateway = median([g.rate for g in gateway])
+    # Latency where the gateway keeps up: half the one-gateway maximum, at a fixed pace.
+    paced = Case(1, 1, single, rate=round(one_gateway / 2))
+    load = _load()
+    results = [run_case(env, paced, seconds, senders) for _ in range(repeats)]
+    rows.extend(_rows(paced, results, load))
     return rows
