@@ -52,4 +52,10 @@ def caller(
     return Caller(scope_of(session.account), f"account:{session.account.username}")
 
 
+def caller_scope(found: Annotated[Caller, Depends(caller)]) -> Scope:
+    return found.scope
+
+
 CallerDep = Annotated[Caller, Depends(caller)]
+# The scope of a token or of a console account: for routes people use from the console too.
+CallerScopeDep = Annotated[Scope, Depends(caller_scope)]

@@ -1,5 +1,6 @@
 """Devices: status in scope, one device with its readings (raw or bucketed), and what its
-trend page draws beside them: thresholds, alarms and online/offline history."""
+trend page draws beside them: thresholds, alarms and online/offline history. A bearer token
+or a console account's session (alerts.api.caller) may call them."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
-from alerts.api.deps import ScopeDep, ServicesDep
+from alerts.api.caller import CallerScopeDep
+from alerts.api.deps import ServicesDep
 from alerts.auth.scope import Scope
 from alerts.errors import NotFound
 from alerts.services import Services
@@ -64,7 +66,7 @@ class Trend(BaseModel):
 
 @router.get("", response_model=list[DeviceOut], summary="registered devices in scope")
 def list_devices(
-    scope: ScopeDep,
+    scope: CallerScopeDep,
     svc: ServicesDep,
     status: Literal["online", "offline"] | None = None,
     division: Annotated[str | None, Query(pattern=r"^[0-9]{1,12}$")] = None,
@@ -139,7 +141,7 @@ class DeviceRange:
 
 def device_range(
     device_id: str,
-    scope: ScopeDep,
+    scope: CallerScopeDep,
     svc: ServicesDep,
     start: Annotated[datetime | None, Query(alias="from")] = None,
     to: datetime | None = None,

@@ -250,6 +250,8 @@ def _a_console_account_changes_its_devices_with_the_csrf_token(
     done = browser.put(f"/api/v1/devices/{device}", json=GAS, headers={"X-CSRF-Token": csrf[1]})
     assert done.status_code == 201, done.text
     assert browser.get(f"/api/v1/devices/{device}").status_code == 200
+    assert [d["device_id"] for d in browser.get("/api/v1/devices").json()] == [device]
+    assert device in browser.get("/api/v1/registry.yaml").text
     (entry,) = registry_audit.history(services.store, device=device)
     assert entry.actor.startswith("account:ent-")
 
