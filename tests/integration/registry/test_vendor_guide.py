@@ -112,7 +112,7 @@ def _outcome(reader: TopicReader, endpoints: Endpoints, example: Example) -> str
     seen: list[Record] = []
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        for record in reader.quiet(0.3):
+        for record in reader.quiet(0.05):
             kafka_topic, key, value = record
             ours = key.decode() in devices or value.get("mqtt_topic") == topic
             if not ours:
