@@ -12,6 +12,7 @@ changes never touch the enterprise's credentials.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -132,7 +133,7 @@ def _consistent(registry: Registry, edited: str | None) -> Registry:
     return registry
 
 
-def _owner(caller: Caller, repository: RegistryRepository, device_id: str, named: Any) -> str:
+def _owner(caller: Caller, repository: RegistryRepository, device_id: str, named: object) -> str:
     """The enterprise whose part the call edits: the caller's own, or for an admin the one the
     body names, else the device's current one."""
     if caller.scope.enterprise_id is not None:
@@ -252,7 +253,7 @@ def _edit(
     caller: Caller,
     enterprise: str,
     device_id: str,
-    edit: Any,
+    edit: Callable[[Registry], Registry],
     *,
     force: bool,
 ) -> ImportSummary:
