@@ -32,7 +32,7 @@ from pathlib import Path
 from kafka import KafkaConsumer
 
 from bench.harness import Row, median, percentile
-from bench.ingest import bridge, profile, publishers, setup
+from bench.ingest import bridge, budget, profile, publishers, setup
 from ingest.simulator.fleet import Fleet
 
 DRAIN_S = 30.0
@@ -253,4 +253,8 @@ def run(env: Mapping[str, str]) -> list[Row]:
     load = _load()
     results = [run_case(env, paced, seconds, senders) for _ in range(repeats)]
     rows.extend(_rows(paced, results, load))
+    # Each step of a reading alone (bench/ingest/budget.py), beside the whole.
+    load = _load()
+    for step, micros in budget.measure(env).items():
+        rows.append(Row("per-reading budget", f"{step} CPU", micros / 1e6, "s", f"load {load}"))
     return rows
