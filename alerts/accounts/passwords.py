@@ -6,13 +6,21 @@ password cost the same time and cannot be told apart from outside.
 
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 MIN_LENGTH = 10
 
 _hasher = PasswordHasher()
-_DUMMY = _hasher.hash("hazardwatch-dummy-password")
+
+
+@functools.cache
+def _dummy() -> str:
+    # Made on first use, not at import: one argon2id hash (64 MiB) costs 0.1-2 s, which every
+    # process importing this module (the CLI's --help, the alerts API's restart) paid before.
+    return _hasher.hash("hazardwatch-dummy-password")
 
 
 class WeakPassword(ValueError):
@@ -34,6 +42,6 @@ def hash_password(password: str) -> str:
 def verify(password_hash: str | None, password: str) -> bool:
     """True when `password` matches; None (no such account) takes the same time as a miss."""
     try:
-        return _hasher.verify(password_hash or _DUMMY, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
