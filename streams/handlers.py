@@ -168,6 +168,11 @@ class SiteHandler:
             presence = Presence.model_validate_json(raw)
         except ValidationError as exc:
             raise UndecodableMessage(topic, str(exc)) from exc
+        return self.apply(state, presence)
+
+    def apply(
+        self, state: site.SiteState, presence: Presence
+    ) -> tuple[site.SiteState, SiteOutput]:
         registered = self.directory.devices_of(presence.enterprise_id)
         before = state
         hold_until = None

@@ -26,11 +26,14 @@ from streams.device import DOMAIN_DEADLINES, DeviceState, next_deadline
 from streams.directory import StaticDirectory
 from streams.handlers import DeviceHandler, Emission, SiteHandler, SiteOutput
 from streams.messages import (
+    PRESENCE_BATCH_KEY,
     SITE_CLOCK_KEY,
     SWEEP_KEY,
     VERDICTS_KEY,
     ClockSweep,
     ClockTick,
+    Presence,
+    PresenceBatch,
     SiteClock,
     SiteVerdicts,
     encode,
@@ -76,7 +79,8 @@ class Outbox:
         self._send_soon = send_soon
 
     async def send(self, emission: Emission) -> list[Awaitable[Any]]:
-        """Queues everything; awaiting the returned handles waits for Kafka's acks."""
+        """Queues everything; awaiting the returned handles waits for Kafka's acks.
+        (The device agent batches its presence itself: `presence_batches`.)"""
         return [
             *[
                 await self._send(self.topology.events, e.device_id.encode(), encode_event(e))
@@ -87,6 +91,20 @@ class Outbox:
                 await self._send(self.topology.presence, k.encode(), v)
                 for k, v in emission.presence
             ],
+        ]
+
+    async def presence_batches(self, presence: list[tuple[str, bytes]]) -> list[Awaitable[Any]]:
+        """(enterprise key, Presence JSON) of a batch, as one message per presence partition."""
+        by_partition: dict[int, list[Presence]] = {}
+        for key, value in presence:
+            partition = key_partition(key.encode(), self.topology.partitions)
+            by_partition.setdefault(partition, []).append(Presence.model_validate_json(value))
+        return [
+            await self._send(
+                self.topology.presence, PRESENCE_BATCH_KEY,
+                encode(PresenceBatch(partition=partition, items=items)), partition,
+            )
+            for partition, items in sorted(by_partition.items())
         ]
 
     async def verdicts(self, verdicts: SiteVerdicts) -> Awaitable[Any]:
@@ -116,6 +134,7 @@ class _Work:
 
     changed: dict[bytes, tuple[DeviceState, int]] = field(default_factory=dict)
     sent: list[Awaitable[Any]] = field(default_factory=list)
+    presence: list[tuple[str, bytes]] = field(default_factory=list)
     # Partitions whose sweep hit SWEEP_MAX, with that sweep's clock for the follow-up.
     unfinished: dict[int, datetime] = field(default_factory=dict)
 
@@ -156,6 +175,8 @@ class DeviceProcessor:
                 continue
             handle = self._route(topic)
             await self._step(work, topic, key, raw, partition, partial(handle, topic, raw=raw))
+        if work.presence:
+            work.sent += await self.outbox.presence_batches(work.presence)
         await deliver_then_save(self.table, work.sent, work.changed, positions)
         self._decoded.update((key, new_state) for key, (new_state, _) in work.changed.items())
         for partition, now in work.unfinished.items():
@@ -180,7 +201,9 @@ class DeviceProcessor:
             if emission.dropped is not None:
                 self.metrics.readings_dropped.labels(emission.dropped).inc()
                 return
+            presence, emission.presence = emission.presence, []
             work.sent += await self.outbox.send(emission)
+            work.presence += presence
         except Exception as exc:  # the failure policy: faust would ack it anyway
             message = raw if isinstance(raw, bytes) else raw()
             await self.outbox.dead_letter("devices", topic, message, exc)
@@ -374,14 +397,24 @@ class SiteProcessor:
                         self._index(enterprise_id, partition, state)
                         collect(output)
                     continue
-                state, output = self.handler.presence(topic, load(key), raw)
-                sent += await self.outbox.send(Emission(ticks=output.ticks))
+                if key == PRESENCE_BATCH_KEY:
+                    items = PresenceBatch.model_validate_json(raw).items
+                else:
+                    items = [Presence.model_validate_json(raw)]
             except Exception as exc:  # the failure policy: faust would ack it anyway
                 await self.outbox.dead_letter("sites", topic, raw, exc)
                 continue
-            changed[key] = (state, partition)
-            self._index(key.decode(), partition, state)
-            collect(output)
+            for presence in items:
+                enterprise_key = presence.enterprise_id.encode()
+                try:
+                    state, output = self.handler.apply(load(enterprise_key), presence)
+                    sent += await self.outbox.send(Emission(ticks=output.ticks))
+                except Exception as exc:
+                    await self.outbox.dead_letter("sites", topic, encode(presence), exc)
+                    continue
+                changed[enterprise_key] = (state, partition)
+                self._index(presence.enterprise_id, partition, state)
+                collect(output)
         for part in sorted(set(covered) | set(released)):
             verdicts = SiteVerdicts(
                 partition=part, covered=covered.get(part, []), released=released.get(part, [])

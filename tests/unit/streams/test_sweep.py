@@ -30,7 +30,9 @@ class Producer:
         self.sent: list[tuple[str, bytes | None, bytes]] = []
         self.soon: list[tuple[str, bytes, bytes, int]] = []
 
-    async def send(self, topic: str, key: bytes | None, value: bytes) -> Awaitable[Any]:
+    async def send(
+        self, topic: str, key: bytes | None, value: bytes, partition: int | None = None
+    ) -> Awaitable[Any]:
         self.sent.append((topic, key, value))
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         done.set_result(None)
