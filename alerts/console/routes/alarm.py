@@ -54,6 +54,16 @@ def _value(reading: queries.RawReading) -> float | None:
     return None
 
 
+# In the console an enterprise follows its alarms and how they were handled (一表清); the
+# township handles them (issue: console part 2). Its machine tokens keep what the worker's
+# policy allows them (streams/alarms/policy.py).
+WATCH_ONLY = frozenset({"enterprise"})
+
+
+def actions(state: str, role: str, supervised: bool) -> list[str]:
+    return [] if role in WATCH_ONLY else transitions.allowed(state, role, supervised)
+
+
 @router.get("/{alarm_id}")
 def alarm_page(
     alarm_id: str,
@@ -75,7 +85,7 @@ def alarm_page(
         alarm=alarm,
         row=row,
         events=detail.events,
-        actions=transitions.allowed(alarm.state, scope.role, supervised),
+        actions=actions(alarm.state, scope.role, supervised),
         causes=CAUSES,
         deadline=board.next_deadline(row, cfg.deadlines) if row else None,
         overdue=bool(row and board.overdue(row, cfg.deadlines, now)),
@@ -111,6 +121,9 @@ def act(
     wants_json = "application/json" in request.headers.get("accept", "")
     if action not in transitions.ACTIONS:
         return _refused(alarm_id, "unknown_action", wants_json, 404)
+    if scope.role in WATCH_ONLY:
+        handling.detail(svc, scope, alarm_id)  # another enterprise's alarm stays not found
+        return _refused(alarm_id, "forbidden", wants_json, 403)
     try:
         request_ = handling.Request(
             action=action,

@@ -54,7 +54,7 @@ def board_page(
             "deadlines": board.deadline_table(cfg.deadlines),
             "labels": labels(language(request)),
             "csrf": session.csrf_token,
-            "can_acknowledge": scope.role in ("monitor", "enterprise", "admin"),
+            "can_acknowledge": scope.role in ("monitor", "admin"),  # enterprises watch (alarm.py)
         },
     )
 

@@ -217,6 +217,16 @@ def test_an_enterprise_sees_its_devices_and_how_its_alarms_were_handled_on_one_s
     assert shown == [seeded["red"], seeded["old"]]
     assert "data-action" not in page.text  # nothing to act on here
     assert client.get(f"/console/enterprise?enterprise={seeded['theirs']}").status_code == 404
+    alarm = client.get(f"/console/alarms/{seeded['red']}")
+    assert alarm.status_code == 200 and "data-action" not in alarm.text  # the township acts
+    csrf = _page_data(alarm.text)["csrf"]
+    json_only = {"accept": "application/json"}
+    refused = client.post(f"/console/alarms/{seeded['red']}/acknowledge",
+                          data={"csrf_token": csrf}, headers=json_only)  # fmt: skip
+    assert refused.status_code == 403, refused.text
+    elsewhere = client.post(f"/console/alarms/{seeded['far']}/acknowledge",
+                            data={"csrf_token": csrf}, headers=json_only)  # fmt: skip
+    assert elsewhere.status_code == 404
     township = login("monitor", TOWNSHIP)
     assert township.get(f"/console/enterprise?enterprise={seeded['mine']}").status_code == 200
     assert township.get(f"/console/enterprise?enterprise={seeded['theirs']}").status_code == 404
