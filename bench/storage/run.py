@@ -1,50 +1,89 @@
-"""`./run bench storage`: write throughput (COPY path, sink end to end) and query latency.
+"""`./run bench storage`: write throughput (COPY path, sink end to end), query latency and the
+cost of late readings, in each mode.
 
 Bounded for a shared 2-core machine. The query data set defaults to 2 M readings;
-HW_BENCH_STORAGE_READINGS raises it (10 M takes a few minutes here). When
-HW_TIMESCALE_DATABASE_URL points at a TimescaleDB server, every case runs there too.
+HW_BENCH_STORAGE_READINGS raises it (10 M takes a few minutes here). The stack's server runs
+the mode it can: TimescaleDB mode when it has the extension, and then plain PostgreSQL runs
+on a server of its own started for the run (bench/storage/servers.py); on a plain stack,
+HW_TIMESCALE_DATABASE_URL names a TimescaleDB server. HW_BENCH_STORAGE_MODES picks modes.
+Every row is labelled with the mode its database was found in, whatever was expected.
+The results file is written by `./run bench` only: a trial run keeps the tracked
+bench/results/storage.json as it is with HW_BENCH_TAG (bench/results/storage-TAG.json).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import time
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from bench.harness import Row, median, percentile
 from bench.storage.compression import compression_ratio
-from bench.storage.dataset import COUNTY, START, fresh_database, generate
+from bench.storage.dataset import COUNTY, START, Dataset, fresh_database, generate
+from bench.storage.late import late_batches
+from bench.storage.servers import plain_server, runs_timescaledb
 from bench.storage.sink import sink_throughput
 from storage.datastore import Datastore
-from storage.mode import mode
+from storage.mode import Mode, mode
 from storage.queries import AlarmFilter, alarm_history, bucketed_readings
 from storage.readings import ReadingRow, copy_readings, row_from_envelope, stage
 from storage.reports import report
 
+_ORDER: tuple[Mode, ...] = ("postgresql", "timescaledb")
+
 
 def run(env: Mapping[str, str]) -> list[Row]:
-    servers = {"postgresql": env["HW_DATABASE_URL"]}
+    stack_url = env["HW_DATABASE_URL"]
     # `./run bench` passes only the stack's endpoints and HW_BENCH_*: take it from the caller too.
     timescale = env.get("HW_TIMESCALE_DATABASE_URL") or os.environ.get("HW_TIMESCALE_DATABASE_URL")
-    if timescale:
-        servers["timescaledb"] = timescale
     size = int(env.get("HW_BENCH_STORAGE_READINGS", "2000000"))
+    only = env.get("HW_BENCH_STORAGE_MODES", ",".join(_ORDER)).split(",")
     rows: list[Row] = []
-    only = env.get("HW_BENCH_STORAGE_MODES", ",".join(servers)).split(",")
-    for label, url in servers.items():
-        if label not in only:
+    stack_mode: Mode = "timescaledb" if runs_timescaledb(stack_url) else "postgresql"
+    for expected in _ORDER:
+        if expected not in only:
             continue
-        with fresh_database(url) as store:
-            rows.append(raw_copy_throughput(store, label, 200_000))
-            rows.append(copy_throughput(store, label, 200_000))
-        with fresh_database(url) as store:
-            rows.append(sink_throughput(env, store, 100_000, label))
-        with fresh_database(url) as store:
-            rows.extend(query_latency(store, label, size))
-            if label == "timescaledb":
-                rows.extend(compression_ratio(store))
+        with contextlib.ExitStack() as servers:
+            if expected == stack_mode:
+                url = stack_url
+            elif expected == "postgresql":
+                url = servers.enter_context(plain_server())
+            elif timescale:
+                url = timescale
+            else:
+                continue  # no TimescaleDB server to measure
+            rows.extend(_cases(env, url, size, expected))
     return rows
+
+
+def _cases(env: Mapping[str, str], url: str, size: int, expected: Mode) -> list[Row]:
+    rows: list[Row] = []
+    with fresh_database(url) as store:
+        label = _checked(store, expected)
+        rows.append(raw_copy_throughput(store, label, 200_000))
+        rows.append(copy_throughput(store, label, 200_000))
+    with fresh_database(url) as store:
+        rows.append(sink_throughput(env, store, 100_000, _checked(store, expected)))
+    with fresh_database(url) as store:
+        label = _checked(store, expected)
+        data, query_rows = query_latency(store, label, size)
+        rows.extend(query_rows)
+        if label == "timescaledb":
+            rows.extend(compression_ratio(store))
+        rows.extend(late_batches(data))  # into compressed chunks where compression ran
+    return rows
+
+
+def _checked(store: Datastore, expected: Mode) -> Mode:
+    """The mode the database is in, which labels the rows; a surprise is said out loud."""
+    found = mode(store)
+    if found != expected:
+        print(f"bench storage: expected {expected} mode, the database is in {found} mode",
+              file=sys.stderr)  # fmt: skip
+    return found
 
 
 def _load() -> str:
@@ -98,7 +137,7 @@ def _latencies(fn: Callable[[], object], n: int) -> list[float]:
     return out
 
 
-def query_latency(store: Datastore, label: str, size: int) -> list[Row]:
+def query_latency(store: Datastore, label: str, size: int) -> tuple[Dataset, list[Row]]:
     started = time.perf_counter()
     data = generate(store, size)
     built = time.perf_counter() - started
@@ -117,4 +156,4 @@ def query_latency(store: Datastore, label: str, size: int) -> list[Row]:
         note = f"{note.split('; load')[0]}; {_load()}"
         rows.append(Row(f"{case} ({label})", "p50", median(samples), "s", note))
         rows.append(Row(f"{case} ({label})", "p99", percentile(samples, 99), "s", note))
-    return rows
+    return data, rows
