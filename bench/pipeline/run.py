@@ -41,7 +41,18 @@ from storage.registry import RegistryRepository
 POLL_S = 0.25
 LAG_BOUND_S = 5.0
 TRACE_EVERY = 50
-WARM_UP_S = 10.0
+WARM_UP_S = 180.0
+
+
+def _warm_up(bench: BenchStack, fleet: Fleet, url: str, senders: int) -> None:
+    """A trickle until it is stored: every process has its partitions (a worker's first
+    rebalance takes a while on a loaded machine) before a rate is measured."""
+    items = publishers.prepare(fleet, 500)
+    unbounded = mp.get_context("fork").Value("q", 0, lock=False)
+    sent = publishers.publish(items, bench.env, unbounded, 5.0, senders, 10**12, rate=100)
+    deadline = time.time() + WARM_UP_S
+    while _stored(url) < sent.readings and time.time() < deadline:
+        time.sleep(1.0)
 
 
 def run(env: Mapping[str, str]) -> list[Row]:
@@ -62,7 +73,7 @@ def run(env: Mapping[str, str]) -> list[Row]:
         finally:
             store.close()
         services.up(bench.cfg, echo=lambda _l: None, timeout=180, overrides=bench.overrides)
-        time.sleep(WARM_UP_S)  # every process has its partitions and its registry
+        _warm_up(bench, fleet, url, senders)
         for rate in rates:
             result = _one_rate(bench, fleet, url, rate, seconds, senders)
             rows += _rows(rate, result, gateways, workers, seconds, devices)
