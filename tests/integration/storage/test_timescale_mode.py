@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 
 from storage.datastore import Datastore
@@ -61,6 +62,25 @@ def test_the_event_log_stays_idempotent_as_a_hypertable(timescale_store: Datasto
     assert [a.alarm_id for a in page.items] == [events[0].alarm_id]
     detail = alarm_detail(timescale_store, events[0].alarm_id)
     assert detail is not None and len(detail.events) == len(events)
+
+
+@pytest.mark.timescale
+def test_the_server_has_worker_slots_for_every_timescaledb_worker(
+    timescale_store: Datastore,
+) -> None:
+    """As the launcher sizes it (deploy/stack/postgres.py): PostgreSQL's pool holds all of
+    TimescaleDB's workers, parallel query's and the launcher's slot; template1 (which every
+    test database is made from) has no extension, hence no scheduler in each new database."""
+    with timescale_store.transaction() as conn:
+        pool, timescale, parallel = (
+            int(conn.execute(f"SHOW {name}").fetchone()[0])  # type: ignore[index]
+            for name in ("max_worker_processes", "timescaledb.max_background_workers",
+                         "max_parallel_workers")
+        )  # fmt: skip
+    assert pool >= timescale + parallel + 1
+    template = timescale_store.url.rsplit("/", 1)[0] + "/template1"
+    with psycopg.connect(template) as conn:
+        assert conn.execute("SELECT extname FROM pg_extension").fetchall() == [("plpgsql",)]
 
 
 def test_plain_postgresql_mode_partitions_readings_by_time(store: Datastore) -> None:
