@@ -115,7 +115,11 @@ def _measure(
         for n in range(kills if "worker" in cases else 0):
             worker = table[f"streams-{n % workers + 1}"]
             load.append(os.getloadavg()[0])
-            one, all_ = blackout.worker(worker, bench.cfg, fleet, watch)
+            try:
+                one, all_ = blackout.worker(worker, bench.cfg, fleet, watch)
+            except TimeoutError as exc:
+                stalled = f"; kill {n + 1}: {exc}"
+                break
             first.append(one)
             every.append(all_)
             _back(worker, bench)
@@ -133,6 +137,9 @@ def _measure(
     if os.environ.get("HW_STREAMS_STATIC_MEMBERSHIP", "true").lower() in ("0", "false", "no"):
         case += ", no static membership"
     rows = []
+    if stalled and not first:
+        rows.append(Row(f"stream worker, {case}: kill -> first new alarm", "blackout max",
+                        float("nan"), "s", note + stalled))
     if first:
         rows += _rows(f"stream worker, {case}: kill -> first new alarm", first, note + stalled)
         rows += _rows(f"stream worker, {case}: kill -> every leak of the next second", every,
