@@ -82,8 +82,15 @@ def workers(
         for proc in procs:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
+        for proc in procs:
+            try:
                 proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                # A worker whose topics were deleted under it can hang in its shutdown; left
+                # running it would eat the next case's CPU.
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
 
 
 def _ready(port: int) -> bool:
