@@ -29,6 +29,7 @@ RANGES = {
 }
 SEVERITY_COLOURS = {"red": "#c62828", "orange": "#ef6c00", "yellow": "#f9a825", "blue": "#1565c0"}
 SIGNALS = ("concentration", "residual_current_ma", "temperature_c")
+MAX_ALARMS = 200
 LOCAL = ZoneInfo("Asia/Shanghai")  # "up to" a day means to the end of that local day
 
 
@@ -63,11 +64,16 @@ def _series(store: Any, device_id: str, start: datetime, end: datetime) -> tuple
     return bucket, series
 
 
-def option(device: trend.DeviceInfo, store: Any, start: datetime, end: datetime) -> dict[str, Any]:
+def option(
+    device: trend.DeviceInfo,
+    store: Any,
+    start: datetime,
+    end: datetime,
+    alarms: list[trend.AlarmMark],
+    offline: list[trend.OfflineEpisode],
+) -> dict[str, Any]:
     """The ECharts option of the page: readings, threshold lines, alarm and offline areas."""
     bucket, series = _series(store, device.device_id, start, end)
-    alarms = trend.device_alarms(store, device.device_id, start, end)
-    offline = trend.offline_episodes(store, device.device_id, start, end)
     lines = threshold_lines(device)
     marks = {
         "markLine": {"symbol": "none", "silent": True, "data": [
@@ -117,7 +123,11 @@ def trend_page(
     if until is not None:
         end = min(end, datetime.combine(until + timedelta(days=1), time(), tzinfo=LOCAL))
     start = end - RANGES[range]
-    chart = option(device, svc.store, start, end)
+    # The latest alarms only: a page (and a chart) of thousands helps nobody; the history
+    # search lists them all.
+    alarms = trend.device_alarms(svc.store, device_id, start, end, limit=MAX_ALARMS + 1)
+    offline = trend.offline_episodes(svc.store, device_id, start, end)
+    chart = option(device, svc.store, start, end, alarms[-MAX_ALARMS:], offline)
     return render(
         request,
         "trend.html",
@@ -126,7 +136,8 @@ def trend_page(
         range=range,
         ranges=list(RANGES),
         until=until,
-        alarms=trend.device_alarms(svc.store, device_id, start, end),
-        offline=trend.offline_episodes(svc.store, device_id, start, end),
+        alarms=alarms[-MAX_ALARMS:],
+        more_alarms=len(alarms) > MAX_ALARMS,
+        offline=offline,
         page_data={"option": {k: v for k, v in chart.items() if k != "hw"}, "hw": chart["hw"]},
     )
