@@ -10,10 +10,11 @@ report pages, and a device's trend page over 30 days (1-hour buckets) and over o
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import httpx
@@ -26,11 +27,16 @@ from bench.storage.dataset import COUNTY, fresh_database, generate
 from deploy.stack.kafka import create_topics
 from schemas.topics import TopicNames
 from storage.accounts import AccountRepository
+from storage.datastore import Datastore
+from storage.migrations import migrate
 from tests.support.processes import free_port
 
 READINGS = int(os.environ.get("HW_BENCH_CONSOLE_READINGS", "100000000"))
 ALARMS = int(os.environ.get("HW_BENCH_CONSOLE_HISTORY_ALARMS", "1000000"))
 SAMPLES = int(os.environ.get("HW_BENCH_CONSOLE_PAGE_SAMPLES", "40"))
+# A database built by an earlier run (kept, by name) instead of building one: 100 M rows take
+# a quarter of an hour here. It is migrated to the current schema first.
+KEPT = os.environ.get("HW_BENCH_CONSOLE_DATABASE", "")
 PASSWORD = "bench review password"
 
 # The projection as the sinks would have left it: when each alarm was acknowledged, resolved
@@ -84,17 +90,39 @@ def _deep_page(client: httpx.Client, depth: int) -> str:
     return path
 
 
-def run(env: Mapping[str, str]) -> list[Row]:
-    rows: list[Row] = []
+@contextlib.contextmanager
+def _dataset(server_url: str) -> Iterator[tuple[Datastore, str]]:
+    """The data set and how it came to be (built now, or kept from an earlier run)."""
+    if KEPT:
+        store = Datastore(server_url.rsplit("/", 1)[0] + f"/{KEPT}", max_size=2)
+        try:
+            migrate(store)
+            with psycopg.connect(store.url) as conn:
+                counted = conn.execute(
+                    "SELECT (SELECT count(*) FROM alarms),"
+                    " (SELECT reltuples::bigint FROM pg_class WHERE relname = 'readings')"
+                ).fetchone()
+            alarms, readings = counted if counted else (0, 0)
+            yield store, f"~{readings:,} readings, {alarms:,} alarms (kept database {KEPT})"
+        finally:
+            store.close()
+        return
     began = time.monotonic()
-    with fresh_database(env["HW_DATABASE_URL"]) as store:
+    with fresh_database(server_url) as store:
         data = generate(store, READINGS, alarms=ALARMS)
         with psycopg.connect(store.url, autocommit=True) as conn:
             conn.execute(_PROJECT_HANDLING)
             conn.execute("VACUUM ANALYZE alarms")
-        built_s = time.monotonic() - began
+        yield store, (f"{data.readings:,} readings, {data.alarms:,} alarms, {data.devices}"
+                      f" devices, built in {time.monotonic() - began:.0f} s")  # fmt: skip
+
+
+def run(env: Mapping[str, str]) -> list[Row]:
+    rows: list[Row] = []
+    with _dataset(env["HW_DATABASE_URL"]) as (store, note):
+        username = f"bench-county-{uuid.uuid4().hex[:6]}"  # a kept database keeps accounts
         AccountRepository(store).add(
-            new_account("bench-county", "regulator", COUNTY, (), "bench", PASSWORD)
+            new_account(username, "regulator", COUNTY, (), "bench", PASSWORD)
         )
         topics = TopicNames(prefix=f"br{uuid.uuid4().hex[:6]}.")
         create_topics(env["HW_KAFKA_BOOTSTRAP"], topics)
@@ -104,20 +132,21 @@ def run(env: Mapping[str, str]) -> list[Row]:
                  "HW_DATABASE_URL": store.url, "HW_API_URL": url,
                  "HW_API_TOKEN_SECRET": uuid.uuid4().hex, "PYTHONUNBUFFERED": "1"}  # fmt: skip
         logs = Path(env.get("HW_STACK_DIR", ".stack")) / "logs"
-        note = (f"{data.readings:,} readings, {data.alarms:,} alarms, {data.devices} devices,"
-                f" built in {built_s:.0f} s")  # fmt: skip
         with process(["alerts"], child, port, logs / "bench-console-review.log"), httpx.Client(
-            base_url=url, timeout=120
+            base_url=url, timeout=900
         ) as client:
-            log_in(client, "bench-county", PASSWORD)
+            log_in(client, username, PASSWORD)
             cases = _cases()
             cases.insert(4, ("history, 20th page (keyset)", _deep_page(client, 20),
                              "data-alarm-id"))  # fmt: skip
             for case, path, needle in cases:
-                timings(client, path, 2, needle)  # warm the caches once, as a user's 2nd visit
+                # The first view computes what later views find cached (the report's figures)
+                # and reads the pages the database has not cached yet: it is its own figure.
+                first = timings(client, path, 1, needle)[0]
                 values = timings(client, path, SAMPLES, needle)
                 load = os.getloadavg()[0]
-                rows.append(Row(case, "p50", median(values), "s", f"{note}; load {load:.1f}"))
+                rows.append(Row(case, "first view", first, "s", f"{note}; load {load:.1f}"))
+                rows.append(Row(case, "p50", median(values), "s", f"{SAMPLES} later views"))
                 rows.append(Row(case, "p99", percentile(values, 99), "s",
-                                f"{SAMPLES} requests; load {load:.1f}"))  # fmt: skip
+                                f"{SAMPLES} later views; load {load:.1f}"))  # fmt: skip
     return rows
