@@ -17,7 +17,8 @@ DOCS = REPO_ROOT / "docs"
 
 
 def _review(browser: Browser, base: str, password: str) -> None:
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768},
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
+                                  viewport={"width": 1366, "height": 768},
                                   extra_http_headers={"Accept-Language": "zh-CN"})  # fmt: skip
     page = context.new_page()
     page.goto(f"{base}/console/login")
@@ -50,7 +51,7 @@ def main() -> int:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for lang, name in (("zh-CN", "console-board-zh.png"), ("en", "console-board-en.png")):
             context = browser.new_context(
-                locale=lang, viewport={"width": 1366, "height": 768},
+                locale=lang, timezone_id="Asia/Shanghai", viewport={"width": 1366, "height": 768},
                 extra_http_headers={"Accept-Language": lang},
             )
             page = context.new_page()

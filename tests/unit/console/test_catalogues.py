@@ -85,3 +85,12 @@ def test_the_page_scripts_read_their_labels_from_the_catalogue_not_from_literals
     for script in STATIC.glob("*.js"):
         text = script.read_text(encoding="utf-8")
         assert not re.search(r"[\u4e00-\u9fff]", text), f"Chinese text in {script.name}"
+
+
+def test_the_report_says_how_each_figure_is_computed_in_both_languages_as_its_csv_does() -> None:
+    from storage.reports import HOW
+
+    zh, en = i18n.catalogue("zh_CN").messages, i18n.catalogue("en").messages
+    for figure, text in HOW.items():
+        assert en[f"how.report.{figure}"] == text  # the CSV's words, on the English page
+        assert zh[f"how.report.{figure}"] not in ("", text)
