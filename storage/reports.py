@@ -130,31 +130,33 @@ def figures(r: Report) -> list[Figure]:
 # into the report's figures by the server: one row per (family, highest severity), one per
 # enterprise and one total, instead of one row per alarm for Python to fold (at 5,000 alarms,
 # moving and converting those rows cost more than the query itself).
+# One pass over the log from the period's start, grouped by alarm: every event of an alarm
+# raised in the period comes at or after its AlarmRaised and carries the alarm's division,
+# family and enterprise. (Finding the period's alarms first and then each one's events cost
+# an index probe per alarm: 28.9 s against 11.3 s at 1 M alarms, same figures.)
 _ALARMS = """
-WITH raised AS (
-    SELECT alarm_id, enterprise_id, family, condition, occurred_at AS raised_at
-    FROM alarm_events
-    WHERE type = 'AlarmRaised' AND division LIKE %(prefix)s
-      AND occurred_at >= %(start)s AND occurred_at < %(end)s
-      AND (%(families)s::text[] IS NULL OR family = ANY(%(families)s))
-), handling AS (
-    -- One key per group and no ordered aggregate: lets PostgreSQL hash instead of sort.
-    -- The state machine allows one Resolved per alarm, so max() picks its cause.
+WITH alarm AS (
     SELECT alarm_id,
+           min(occurred_at) FILTER (WHERE type = 'AlarmRaised') AS raised_at,
+           max(enterprise_id) AS enterprise_id, max(family) AS family,
+           max(condition) AS condition,
            min(CASE severity WHEN 'red' THEN 1 WHEN 'orange' THEN 2 WHEN 'yellow' THEN 3
                              WHEN 'blue' THEN 4 END) AS top_rank,
            min(occurred_at) FILTER (WHERE type = 'Acknowledged') AS ack_at,
            min(occurred_at) FILTER (WHERE type = 'Closed') AS closed_at,
            bool_or(type = 'Escalated') AS overdue,
            bool_or(type = 'Supervised') AS supervised,
+           -- The state machine allows one Resolved per alarm, so max() picks its cause.
            max(body ->> 'cause') FILTER (WHERE type = 'Resolved') AS cause
-    FROM alarm_events WHERE alarm_id IN (SELECT alarm_id FROM raised)
+    FROM alarm_events
+    WHERE division LIKE %(prefix)s AND occurred_at >= %(start)s
+      AND (%(families)s::text[] IS NULL OR family = ANY(%(families)s))
     GROUP BY alarm_id
-), alarm AS (
-    SELECT r.enterprise_id, r.family, r.condition, h.top_rank, h.overdue, h.supervised, h.cause,
-           extract(epoch FROM h.ack_at - r.raised_at)::float8 AS ack_s,
-           extract(epoch FROM h.closed_at - r.raised_at)::float8 AS close_s
-    FROM raised r JOIN handling h USING (alarm_id)
+), period AS (
+    SELECT enterprise_id, family, condition, top_rank, overdue, supervised, cause,
+           extract(epoch FROM ack_at - raised_at)::float8 AS ack_s,
+           extract(epoch FROM closed_at - raised_at)::float8 AS close_s
+    FROM alarm WHERE raised_at >= %(start)s AND raised_at < %(end)s
 )
 SELECT GROUPING(family, top_rank) AS g_fs, GROUPING(enterprise_id) AS g_e,
        family, top_rank, enterprise_id, count(*),
@@ -166,7 +168,7 @@ SELECT GROUPING(family, top_rank) AS g_fs, GROUPING(enterprise_id) AS g_e,
        percentile_cont(0.95) WITHIN GROUP (ORDER BY ack_s),
        percentile_cont(0.5) WITHIN GROUP (ORDER BY close_s),
        percentile_cont(0.95) WITHIN GROUP (ORDER BY close_s)
-FROM alarm GROUP BY GROUPING SETS ((family, top_rank), (enterprise_id), ())
+FROM period GROUP BY GROUPING SETS ((family, top_rank), (enterprise_id), ())
 """
 _RANKS = {1: "red", 2: "orange", 3: "yellow", 4: "blue"}
 
