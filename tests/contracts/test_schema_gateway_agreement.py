@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -180,10 +180,11 @@ def _gateway(name: str, payload: Any) -> bool | str:
     """The gateway's verdict; a string if its two paths (bytes, decoded value) differ."""
     family, channel = KEYS[name]
     verdicts = []
-    for check in (
+    checks: tuple[Callable[[], object], ...] = (
         lambda: parse_payload_json(family, channel, json.dumps(payload).encode()),
         lambda: parse_payload(family, channel, payload),
-    ):
+    )
+    for check in checks:
         try:
             check()
         except ValidationError:

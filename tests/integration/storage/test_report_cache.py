@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from schemas.events import Acknowledged
+from schemas.events import Acknowledged, AlarmEvent, AlarmRaised
 from storage.datastore import Datastore
 from storage.report_cache import ReportCache
 from storage.reports import report
@@ -16,7 +16,9 @@ MONTH = (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC))
 TOWNSHIP = "330106001"
 
 
-def _open_alarm(store: Datastore, at: datetime, division: str = TOWNSHIP + "001") -> list:
+def _open_alarm(
+    store: Datastore, at: datetime, division: str = TOWNSHIP + "001"
+) -> list[AlarmEvent]:
     events = alarm_history(device_id="D1", raised_at=at, division=division)
     store_alarm_events(store, events)
     return events
@@ -37,6 +39,7 @@ def test_a_report_is_computed_once_until_an_alarm_of_its_period_changes(store: D
 
     # Acknowledged a month later: the alarm belongs to March, so March's report changes.
     raised = still_open[0]
+    assert isinstance(raised, AlarmRaised)
     store_alarm_events(store, [Acknowledged(
         event_id=f"ack-{raised.alarm_id}", alarm_id=raised.alarm_id, seq=2,
         occurred_at=raised.occurred_at + timedelta(days=30), device_id=raised.device_id,
