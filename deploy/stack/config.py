@@ -16,6 +16,11 @@ from urllib.parse import urlsplit
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Offsets from the API port of `./run up`'s processes (the first instance of each).
 _PROCESS_PORT_OFFSETS = {"ingest": 101, "streams": 201, "sinks": 301, "supervisor": 401}
+# Offsets from the plain MQTT port of the broker's TLS listeners (issue 22): 18883 takes
+# passwords over TLS, 18884 client certificates only; a second stack that moves its MQTT port
+# moves them too.
+_MQTT_TLS_OFFSET, _MQTT_CERT_OFFSET = 53, 54
+MQTT_PLAIN_MODES = ("loopback", "off", "on")
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,18 @@ class StackConfig:
     supervisor_port: int = 0
     streams_workers: int = 1
     kafka_heap_mb: int = 512
+    # Transport security (docs/security.md). HW_MQTT_TLS_PORT / HW_MQTT_CERT_PORT (0: the MQTT
+    # port + 53 / + 54); HW_MQTT_PLAIN: the plain listener on 127.0.0.1 only (loopback), on
+    # every address (on) or not at all (off); HW_MQTT_TLS_BIND: where the TLS listeners listen
+    # (the local stack stays on loopback, DESIGN section 9; 0.0.0.0 to take devices from the
+    # network); HW_TLS_DIR: the CA folder (an operator's own CA goes there); HW_TLS_HOSTNAMES:
+    # comma-separated names and addresses the server certificate is for, beside loopback.
+    mqtt_tls_port: int = 0
+    mqtt_cert_port: int = 0
+    mqtt_plain: str = "loopback"
+    mqtt_tls_bind: str = "127.0.0.1"
+    tls_dir: Path | None = None
+    tls_hostnames: tuple[str, ...] = ()
     # Another PostgreSQL 15 installation (e.g. one with TimescaleDB built in) via HW_PG_BIN.
     pg_bin: Path = Path("/usr/lib/postgresql/15/bin")
 
@@ -67,12 +84,28 @@ class StackConfig:
                 if env.get(f"HW_{name.upper()}_PORT")
             },
             streams_workers=int(env.get("HW_STREAMS_WORKERS", "1")),
+            mqtt_tls_port=int(env.get("HW_MQTT_TLS_PORT") or 0),
+            mqtt_cert_port=int(env.get("HW_MQTT_CERT_PORT") or 0),
+            mqtt_plain=env.get("HW_MQTT_PLAIN") or "loopback",
+            mqtt_tls_bind=env.get("HW_MQTT_TLS_BIND") or "127.0.0.1",
+            tls_dir=Path(env["HW_TLS_DIR"]).resolve() if env.get("HW_TLS_DIR") else None,
+            tls_hostnames=tuple(
+                h.strip() for h in env.get("HW_TLS_HOSTNAMES", "").split(",") if h.strip()
+            ),
         )
 
     def __post_init__(self) -> None:
         for name, offset in _PROCESS_PORT_OFFSETS.items():
             if not getattr(self, f"{name}_port"):
                 object.__setattr__(self, f"{name}_port", self.api_port + offset)
+        if not self.mqtt_tls_port:
+            object.__setattr__(self, "mqtt_tls_port", self.mqtt_port + _MQTT_TLS_OFFSET)
+        if not self.mqtt_cert_port:
+            object.__setattr__(self, "mqtt_cert_port", self.mqtt_port + _MQTT_CERT_OFFSET)
+        if self.tls_dir is None:
+            object.__setattr__(self, "tls_dir", self.root / "secrets" / "tls")
+        if self.mqtt_plain not in MQTT_PLAIN_MODES:
+            raise ValueError(f"HW_MQTT_PLAIN={self.mqtt_plain!r}: one of {MQTT_PLAIN_MODES}")
 
     # Layout of .stack/: one folder per service, shared logs/run/cache/secrets.
     @property
@@ -120,11 +153,22 @@ class StackConfig:
     def admin_database_url(self, database: str = "postgres") -> str:
         return f"postgresql://hazardwatch:hazardwatch@127.0.0.1:{self.postgres_port}/{database}"
 
+    @property
+    def tls(self) -> Path:
+        """The CA folder (deploy/stack/certs.py)."""
+        assert self.tls_dir is not None  # set in __post_init__
+        return self.tls_dir
+
     def env(self) -> dict[str, str]:
-        """The HW_* lines of `./run stack env`: what every hazardwatch process needs."""
+        """The HW_* lines of `./run stack env`: what every hazardwatch process needs. With the
+        plain listener off, HW_MQTT_TLS=1 sends the gateway to the TLS port."""
         return {
             "HW_MQTT_HOST": "127.0.0.1",
             "HW_MQTT_PORT": str(self.mqtt_port),
+            "HW_MQTT_TLS": "1" if self.mqtt_plain == "off" else "0",
+            "HW_MQTT_TLS_PORT": str(self.mqtt_tls_port),
+            "HW_MQTT_CERT_PORT": str(self.mqtt_cert_port),
+            "HW_MQTT_CA_FILE": str(self.tls / "ca.crt"),
             "HW_MQTT_SERVICE_USER": "hw-service",
             "HW_MQTT_SERVICE_PASSWORD": self.secret("mqtt-service-password"),
             "HW_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
