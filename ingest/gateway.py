@@ -29,6 +29,7 @@ from ingest.puback import send_pubacks
 from ingest.rate_limit import RateLimiter
 from ingest.registry_refresh import RegistryCache
 from ingest.settings import IngestSettings
+from ingest.tls import tls_context
 from ingest.validation import Accepted, Context, Outcome, Rejected, accept
 from schemas.rejected import RejectedMessage
 
@@ -66,6 +67,8 @@ class Gateway:
         self.client.username_pw_set(
             settings.mqtt_service_user, settings.mqtt_service_password.get_secret_value()
         )
+        if settings.mqtt_tls:
+            self.client.tls_set_context(tls_context(settings.mqtt_ca_file))
         self.client.max_inflight_messages_set(1000)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
@@ -164,7 +167,7 @@ class Gateway:
             try:
                 self.client.connect(
                     self.settings.mqtt_host,
-                    self.settings.mqtt_port,
+                    self.settings.broker_port,
                     keepalive=30,
                     clean_start=False,
                     properties=properties,

@@ -20,6 +20,16 @@ class IngestSettings(Endpoints):
     # How long the producer waits to fill a batch: fewer, larger produce requests (and fewer
     # wake-ups of its thread) for a few ms of latency (the budget: publish->Kafka p99 50 ms).
     ingest_linger_ms: int = 10
+    # MQTT over TLS (docs/security.md): HW_MQTT_TLS=1 connects to the broker's TLS listener
+    # (HW_MQTT_TLS_PORT, the service account's password over TLS) and checks the broker's
+    # certificate against HW_MQTT_CA_FILE (empty: the system's trusted CAs).
+    mqtt_tls: bool = False
+    mqtt_tls_port: int = 18883
+    mqtt_ca_file: str = ""
+
+    @property
+    def broker_port(self) -> int:
+        return self.mqtt_tls_port if self.mqtt_tls else self.mqtt_port
 
     def http_port(self, instance: int) -> int:
         return self.ingest_http_port or 18100 + instance

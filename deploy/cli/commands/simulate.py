@@ -6,8 +6,10 @@ import argparse
 from pathlib import Path
 
 from deploy.cli.errors import CliError
+from deploy.stack import certs
+from deploy.stack.config import StackConfig
 from ingest.simulator.fleet import SCENARIOS, Fleet
-from ingest.simulator.publisher import Credentials, publish
+from ingest.simulator.publisher import Certificates, Credentials, publish, senders
 from schemas.registry_file import RegistryFileInvalid, parse
 from schemas.settings import Endpoints
 
@@ -27,6 +29,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--registry", type=Path, help="registry YAML whose devices to simulate")
     parser.add_argument(
         "--gateway-share", type=float, default=0.0, help="share of devices behind field gateway"
+    )
+    parser.add_argument(
+        "--tls", action="store_true",
+        help="over TLS to the certificate listener, each device and field gateway with its own "
+        "client certificate (./run certs issue ID...)",
     )
     parser.set_defaults(handler=_simulate)
 
@@ -60,7 +67,18 @@ def _simulate(args: argparse.Namespace) -> int:
             "SIM", args.devices, args.devices / args.rate, gateway_share=args.gateway_share
         )
     SCENARIOS[args.scenario](fleet)
-    summary = publish(fleet, endpoints.mqtt_host, endpoints.mqtt_port, credentials, args.seconds)
+    port, certificates = endpoints.mqtt_port, None
+    if args.tls:
+        cfg = StackConfig.from_env()
+        port, certificates = cfg.mqtt_cert_port, Certificates(
+            str(certs.Authority(cfg.tls).ca_cert), cfg.tls / "clients"
+        )
+        missing = certificates.missing(senders(fleet))
+        if missing:
+            raise CliError(f"no client certificate for {len(missing)} device(s) or gateway(s), "
+                           f"issue them with ./run certs issue: {' '.join(missing[:5])}")
+    summary = publish(fleet, endpoints.mqtt_host, port, credentials, args.seconds,
+                      certificates=certificates)
     kinds = ", ".join(f"{k} {n}" for k, n in sorted(summary.by_kind.items()))
     print(
         f"simulate: {len(fleet.devices)} devices, scenario {args.scenario}: "
