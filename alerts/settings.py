@@ -12,6 +12,12 @@ class AlertsSettings(Endpoints):
     model_config = SettingsConfigDict(env_prefix="HW_", extra="ignore")
 
     api_token_secret: SecretStr = SecretStr("")
+    # HTTPS (alerts/transport.py): with an https:// HW_API_URL the service serves this
+    # certificate (PEM, chain first) and key, e.g. the stack's `secrets/tls/server.crt`/`.key`
+    # or an operator's; HSTS goes on every HTTPS answer (0: none).
+    api_tls_cert: str = ""
+    api_tls_key: str = ""
+    api_hsts_max_age_s: int = 365 * 86400
     sse_heartbeat_s: float = 15.0
     # Events a live-feed client may fall behind by before it is dropped (it can resume with
     # Last-Event-ID); a stalled client must never stall the others.

@@ -41,7 +41,8 @@ def _form(
         expired=request.query_params.get("expired") == "1",
         **extra,
     )
-    response.set_cookie(_LOGIN_CSRF, token, httponly=True, samesite="strict", path="/console")
+    response.set_cookie(_LOGIN_CSRF, token, httponly=True, samesite="strict", path="/console",
+                        secure=request.url.scheme == "https")
     return response
 
 
@@ -80,7 +81,8 @@ def login(
         cookie,
         httponly=True,
         samesite="strict",
-        secure=cfg.secure_cookies,
+        # Also behind a TLS-terminating proxy on this host (X-Forwarded-Proto: https).
+        secure=cfg.secure_cookies or request.url.scheme == "https",
         path="/",
     )
     response.delete_cookie(_LOGIN_CSRF, path="/console")
