@@ -18,6 +18,9 @@ class AlertsSettings(Endpoints):
     api_tls_cert: str = ""
     api_tls_key: str = ""
     api_hsts_max_age_s: int = 365 * 86400
+    # Plain http:// on a non-loopback address is refused unless "on": a TLS-terminating proxy
+    # on another host, on a network the operator trusts (docs/security.md).
+    api_plain: str = "loopback"
     sse_heartbeat_s: float = 15.0
     # Events a live-feed client may fall behind by before it is dropped (it can resume with
     # Last-Event-ID); a stalled client must never stall the others.

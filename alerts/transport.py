@@ -29,10 +29,13 @@ def uvicorn_options(settings: AlertsSettings) -> dict[str, Any]:
                 "HW_API_URL is https:// but HW_API_TLS_CERT / HW_API_TLS_KEY are not set"
             )
         options |= {"ssl_certfile": settings.api_tls_cert, "ssl_keyfile": settings.api_tls_key}
-    elif not _loopback(host):
+    elif settings.api_plain not in ("loopback", "on"):
+        raise TransportError(f"HW_API_PLAIN={settings.api_plain!r}: loopback or on")
+    elif settings.api_plain == "loopback" and not _loopback(host):
         raise TransportError(
             f"HW_API_URL {settings.api_url}: plain HTTP is served on loopback only; use "
-            "https:// with HW_API_TLS_CERT/HW_API_TLS_KEY, or a reverse proxy (docs/security.md)"
+            "https:// with HW_API_TLS_CERT/HW_API_TLS_KEY, a reverse proxy on this host, or "
+            "HW_API_PLAIN=on behind a proxy elsewhere (docs/security.md)"
         )
     return options
 

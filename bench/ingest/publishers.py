@@ -22,6 +22,7 @@ import paho.mqtt.client as mqtt
 
 from ingest.simulator.fleet import Fleet, Publication
 from ingest.simulator.publisher import Credentials, connect
+from ingest.tls import tls_context
 
 PLACEHOLDER_MS = 1_111_111_111_111  # a valid epoch-ms `ts` (2005), replaced at publish time
 CLIENTS_PER_PROCESS = 2
@@ -110,7 +111,10 @@ def _child(
 ) -> None:
     creds = Credentials(env["HW_MQTT_SERVICE_USER"], env["HW_MQTT_SERVICE_PASSWORD"])
     host, port = env["HW_MQTT_HOST"], int(env["HW_MQTT_PORT"])
-    clients = [connect(host, port, creds) for _ in range(CLIENTS_PER_PROCESS)]
+    tls = None
+    if env.get("HW_MQTT_TLS") == "1":  # the broker's TLS listener, the password over TLS
+        port, tls = int(env["HW_MQTT_TLS_PORT"]), tls_context(env.get("HW_MQTT_CA_FILE", ""))
+    clients = [connect(host, port, creds, tls) for _ in range(CLIENTS_PER_PROCESS)]
     pending: list[mqtt.MQTTMessageInfo] = []
     placeholder = str(PLACEHOLDER_MS).encode()
     go.wait()

@@ -12,7 +12,9 @@ at a load the gateway keeps up with. Everything shares the machine's cores, so t
 average is part of every result. Knobs: HW_BENCH_INGEST_SECONDS (8), HW_BENCH_INGEST_REPEATS (3,
 medians), HW_BENCH_INGEST_PROCESSES (N gateways, default the cores),
 HW_BENCH_INGEST_PUBLISHERS (publisher processes, 2), HW_BENCH_INGEST_PROFILE=DIR (py-spy
-profiles of the gateways).
+profiles of the gateways), HW_BENCH_INGEST_TLS=1 (also one gateway with single messages over TLS
+— publishers to the broker's TLS listener, the gateway over TLS too — right before the same case
+in plain text; `only`: that pair alone, e.g. with HW_BENCH_TAG=tls).
 """
 
 from __future__ import annotations
@@ -47,12 +49,15 @@ class Case:
     batch: int  # 1 = single messages; N = field-gateway batches of N readings
     devices: int
     rate: float | None = None  # readings/s offered at a fixed pace; None = as fast as allowed
+    tls: bool = False  # publishers and gateway(s) on the broker's TLS listener
 
     @property
     def name(self) -> str:
         kind = "single messages" if self.batch == 1 else f"batches of {self.batch}"
         if self.rate is not None:
             kind += f" at {self.rate:.0f}/s"
+        if self.tls:
+            kind += " over TLS"
         if self.gateways == 0:
             return f"C bridge, {kind}"
         return f"{self.gateways} gateway{'s' if self.gateways > 1 else ''}, {kind}"
@@ -149,7 +154,8 @@ def run_case(env: Mapping[str, str], case: Case, seconds: float, processes: int 
         setup.topics(env["HW_KAFKA_BOOTSTRAP"]) as names,
         setup.database(env, registry) as url,
     ):
-        scoped = {**env, "HW_TOPIC_PREFIX": names.prefix, "HW_DATABASE_URL": url}
+        scoped = {**env, "HW_TOPIC_PREFIX": names.prefix, "HW_DATABASE_URL": url,
+                  "HW_MQTT_TLS": "1" if case.tls else "0"}
         with _forwarders(case, scoped, fleet, names.readings, profile_dir) as pids:
             arrivals = Arrivals(env["HW_KAFKA_BOOTSTRAP"], names.readings)
             arrived = mp.get_context("fork").Value("q", 0, lock=False)
@@ -159,7 +165,7 @@ def run_case(env: Mapping[str, str], case: Case, seconds: float, processes: int 
             ).start()
             cpu_before = setup.cpu_seconds(pids)
             sent = publishers.publish(
-                items, env, arrived, seconds, processes, MAX_BACKLOG, case.rate
+                items, scoped, arrived, seconds, processes, MAX_BACKLOG, case.rate
             )
             readings, began, acked = sent.readings, sent.began, sent.acked
             deadline = time.time() + DRAIN_S
@@ -219,12 +225,17 @@ def run(env: Mapping[str, str]) -> list[Row]:
     processes = int(env.get("HW_BENCH_INGEST_PROCESSES", str(os.cpu_count() or 2)))
     senders = int(env.get("HW_BENCH_INGEST_PUBLISHERS", "2"))
     single, batched = 2000, 1000
+    tls = env.get("HW_BENCH_INGEST_TLS", "")
     # Each gateway case is followed at once by its baseline, so both see the same machine.
     pairs = [
         (Case(1, 1, single), Case(0, 1, single)),
         (Case(processes, 1, single), Case(0, 1, single)),
         (Case(1, 100, batched), Case(0, 100, batched)),
     ]
+    if tls == "only":
+        pairs = []
+    if tls:
+        pairs.append((Case(1, 1, single, tls=True), Case(1, 1, single)))
     rows: list[Row] = []
     one_gateway = 0.0
     for gateway_case, bridge_case in pairs:
@@ -240,14 +251,16 @@ def run(env: Mapping[str, str]) -> list[Row]:
         rows.append(
             Row(
                 gateway_case.name,
-                "gateway / C bridge",
+                "TLS / plain" if gateway_case.tls else "gateway / C bridge",
                 ratio,
                 "ratio",
                 "median of the per-run ratios",
             )
         )
-        if gateway_case.gateways == 1 and gateway_case.batch == 1:
+        if gateway_case.gateways == 1 and gateway_case.batch == 1 and not gateway_case.tls:
             one_gateway = median([g.rate for g in gateway])
+    if tls == "only":
+        return rows
     # Latency where the gateway keeps up: half the one-gateway maximum, at a fixed pace.
     paced = Case(1, 1, single, rate=round(one_gateway / 2))
     load = _load()
