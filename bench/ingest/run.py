@@ -245,6 +245,7 @@ def run(env: Mapping[str, str]) -> list[Row]:
         for _ in range(repeats):
             gateway.append(run_case(env, gateway_case, seconds, senders))
             baseline.append(run_case(env, bridge_case, seconds, senders))
+        load = f"{load} -> {_load()}"  # the machine is shared: its load before and after
         ratio = median([g.rate / max(b.rate, 1e-9) for g, b in zip(gateway, baseline, strict=True)])
         rows.extend(_rows(gateway_case, gateway, load))
         rows.extend(_rows(bridge_case, baseline, load))
