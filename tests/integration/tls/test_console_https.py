@@ -118,6 +118,31 @@ def test_the_api_over_https_checks_tokens_and_scope_as_over_http(
     assert client.get(f"/api/v1/alarms/{uuid.uuid4()}", headers=auth).status_code == 404
 
 
+def test_behind_a_tls_proxy_on_this_host_cookies_are_secure_and_hsts_is_sent(
+    endpoints: Endpoints, database_url: str, stack_config: StackConfig
+) -> None:
+    port = free_port()
+    proc = ServiceProcess(
+        ["alerts"],
+        {**endpoints_env(endpoints), "HW_DATABASE_URL": database_url,
+         "HW_API_URL": f"http://127.0.0.1:{port}", "HW_API_TOKEN_SECRET": SECRET},
+        port,
+        stack_config.logs / f"test-alerts-proxy-{port}.log",
+    ).start()
+    try:
+        proc.wait_ready()
+        url = f"http://127.0.0.1:{port}/console/login"
+        direct = httpx.get(url, timeout=10.0)
+        proxied = httpx.get(url, headers={"X-Forwarded-Proto": "https"}, timeout=10.0)
+    finally:
+        proc.stop()
+        proc.log.unlink(missing_ok=True)
+    assert "strict-transport-security" not in direct.headers
+    assert _attributes(_cookie(direct, "hw_login_csrf"))["secure"] is False
+    assert "strict-transport-security" in proxied.headers
+    assert _attributes(_cookie(proxied, "hw_login_csrf"))["secure"] is True
+
+
 def test_plain_http_off_loopback_is_refused_at_start(endpoints: Endpoints) -> None:
     env = {**endpoints_env(endpoints), "HW_API_URL": f"http://0.0.0.0:{free_port()}",
            "HW_API_TOKEN_SECRET": SECRET}
