@@ -41,6 +41,9 @@ CLIENT_DAYS = 365
 CRL_DAYS = 365
 # A server certificate this close to its end is renewed by `./run stack up`.
 RENEW_BEFORE = timedelta(days=30)
+# `issued.json` forgets a certificate this long after it expired (an expired certificate is
+# refused anyway, so it has no place on the CRL either).
+FORGET_AFTER = timedelta(days=30)
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # the registry's id alphabet (DESIGN section 11)
 _LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 
@@ -277,6 +280,8 @@ class Authority:
         return [Issued(**row) for row in json.loads(path.read_text())]
 
     def _save(self, issued: list[Issued]) -> None:
+        horizon = datetime.now(UTC) - FORGET_AFTER
+        issued = [r for r in issued if datetime.fromisoformat(r.not_after) > horizon]
         _write(self.dir / "issued.json",
                json.dumps([asdict(r) for r in issued], indent=1).encode(), 0o600)
         self._write_crl(issued)
@@ -291,7 +296,7 @@ class Authority:
             .next_update(now + timedelta(days=CRL_DAYS))
         )
         for row in issued:
-            if row.revoked_at is not None:
+            if row.revoked_at is not None and not row.expired:
                 builder = builder.add_revoked_certificate(
                     x509.RevokedCertificateBuilder()
                     .serial_number(row.serial)
