@@ -6,6 +6,7 @@ and again whenever the lock file changes; a stamp in node_modules records which 
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import shutil
@@ -37,6 +38,13 @@ class Verdict:
 
 
 def _install() -> None:
+    # Parallel test workers install once: the second waits for the first and finds the stamp.
+    with (JS / ".install.lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        _install_locked()
+
+
+def _install_locked() -> None:
     lock = hashlib.sha256((JS / "package-lock.json").read_bytes()).hexdigest()
     if _STAMP.exists() and _STAMP.read_text() == lock:
         return

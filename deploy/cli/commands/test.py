@@ -36,6 +36,19 @@ def _run(title: str, argv: list[str], env: dict[str, str]) -> int:
     return code
 
 
+def _workers(extra: list[str]) -> list[str]:
+    """pytest-xdist workers, one test file each at a time (a file's fixtures stay together).
+
+    Most of the suite waits on real services (group joins, deadlines, processes starting), so two
+    workers nearly halve the wall time even on two cores; every test already has its own topics,
+    database, broker users and ports. HW_TEST_WORKERS=1 runs in one process; `-n` after -- wins.
+    """
+    if any(a == "-n" or a.startswith(("-n=", "--numprocesses")) for a in extra):
+        return []
+    workers = int(os.environ.get("HW_TEST_WORKERS", "2"))
+    return ["-n", str(workers), "--dist", "loadfile"] if workers > 1 else []
+
+
 def _test(args: argparse.Namespace) -> int:
     cfg = StackConfig.from_env()
     began = time.monotonic()
@@ -53,7 +66,7 @@ def _test(args: argparse.Namespace) -> int:
     extra = [a for a in args.pytest_args if a != "--"]
     # Paths after -- narrow the run; without any, the whole suite runs.
     chosen = [] if any(os.path.exists(a.split("::")[0]) for a in extra) else ["tests"]
-    code = _run("pytest", [sys.executable, "-m", "pytest", *chosen, *extra], env)
+    code = _run("pytest", [sys.executable, "-m", "pytest", *chosen, *_workers(extra), *extra], env)
     if code:
         failures.append("pytest (no tests collected)" if code == _PYTEST_NO_TESTS else "pytest")
     elapsed = time.monotonic() - began

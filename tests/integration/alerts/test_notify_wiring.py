@@ -92,7 +92,8 @@ def test_an_edited_contacts_file_is_re_read_and_a_broken_edit_changes_nothing(
 
 
 def test_reminder_periods_and_backoff_come_from_the_settings() -> None:
-    config = config_of(_settings(notify_remind_red_s=5, notify_backoff_s=0.1, notify_attempts=2))
+    config = config_of(_settings(notify_remind_red_s=5, notify_backoff_s=0.1, notify_attempts=2,
+                                 api_url="http://127.0.0.1:18000"))
     assert config.remind_s["red"] == 5 and config.remind_s["blue"] == 0
     assert (config.retry_for("sms").attempts, config.retry_for("sms").backoff_s) == (2, 0.1)
     assert config.console_url == "http://127.0.0.1:18000"  # HW_CONSOLE_URL defaults to HW_API_URL
