@@ -27,6 +27,7 @@ from streams.lag import Progress, StallGuard, lag_by_topic
 from streams.liveness import Liveness
 from streams.metrics import StreamsMetrics
 from streams.processor import DeviceProcessor, Outbox, SiteProcessor
+from streams.redelivery import hand_over_refetches
 from streams.settings import StreamsSettings
 from streams.tables import ChangelogTable, LocalTable, StateTable
 from streams.topology import TABLES, Topology
@@ -47,6 +48,9 @@ def create_app(
     topology = Topology.of(settings)
     app = _faust_app(settings, topology, instance)
     topics = _Topics(app, topology)
+    # Before the consumer's fetch loop starts: what a seek back refetches must reach the agents.
+    hand_over_refetches(app.consumer, (topology.readings, topology.commands, topology.ticks,
+                                       topology.presence))
     outbox = Outbox(topology, topics.send, metrics, topics.send_soon)
     device_table, site_table = (_table(app, name, topology, settings) for name in TABLES)
     changelogs = topology.changelogs()  # in the order of TABLES
@@ -109,7 +113,8 @@ def create_app(
     @app.timer(interval=progress.quiet_s)  # type: ignore[untyped-decorator]
     async def mend() -> None:
         async with guarded("mend"):
-            await _mend(app, progress, metrics, progress.holes_to_mend(time.monotonic()))
+            await _mend(app, progress, metrics, progress.holes_to_mend(time.monotonic()),
+                        "were never handed to the agent")
 
     @app.timer(interval=_GAUGE_PERIOD_S)  # type: ignore[untyped-decorator]
     async def gauges() -> None:
@@ -198,6 +203,7 @@ async def _mend(
     progress: Progress,
     metrics: StreamsMetrics,
     holes: Sequence[tuple[tuple[str, int], int]],
+    why: str,
 ) -> None:
     """Seeks each partition back to the first offset its agent never saw (one round trip)."""
     if not holes:
@@ -216,8 +222,8 @@ async def _mend(
             progress.start((tp.topic, tp.partition), first)
             offset = first
         else:
-            log.warning("%s[%d]: messages from offset %d were never handed to the agent: "
-                        "seeking back", tp.topic, tp.partition, offset)
+            log.warning("%s[%d]: messages from offset %d %s: seeking back", tp.topic,
+                        tp.partition, offset, why)
             metrics.partition_stalls.labels(tp.topic).inc()
         seeks[tp] = offset
     if seeks:
@@ -267,7 +273,8 @@ async def _watch_partitions(
     lag = lag_by_topic(ends, positions)
     for topic, behind in lag.items():
         metrics.consumer_lag.labels(topic).set(behind)
-    await _mend(app, progress, metrics, guard.stalled(ends, processed, time.monotonic()))
+    await _mend(app, progress, metrics, guard.stalled(ends, processed, time.monotonic()),
+                f"have waited {guard.after_s:.0f} s without progress")
     return lag if recovered else None
 
 

@@ -16,12 +16,20 @@ class Progress:
     """Per input partition: the next offset to process, and holes waiting to be mended.
 
     A partition's start is set from its stored position (`streams.positions`) before its
-    first message is admitted; from then on only the next offset in order is admitted."""
+    first message is admitted; from then on only the next offset in order is admitted.
 
-    def __init__(self, quiet_s: float = 0.5) -> None:
-        self.quiet_s = quiet_s
+    A hole is mended (its partition sought back) `quiet_s` after it opened, whether or not
+    later messages keep arriving: under a steady load they always do, and waiting for them to
+    stop left a hole open until the stall guard's period (and, as faust commits past what it
+    hands over, a restart then resumed from far behind). The seek is reliable because faust no
+    longer drops refetched messages (`streams.redelivery`); it is repeated every `retry_s`
+    while the hole stays open (the seek was lost, say in a rebalance)."""
+
+    def __init__(self, quiet_s: float = 0.5, retry_s: float = 3.0) -> None:
+        self.quiet_s, self.retry_s = quiet_s, retry_s
         self._next: dict[Partition, int] = {}
-        self._holes: dict[Partition, tuple[int, float]] = {}  # first missed, last early arrival
+        # first missed offset, when the hole opened, when it was last sought back (or None)
+        self._holes: dict[Partition, tuple[int, float, float | None]] = {}
 
     def started(self, tp: Partition) -> bool:
         return tp in self._next
@@ -38,34 +46,37 @@ class Progress:
         Our input topics are neither compacted nor transactional, so their offsets are dense:
         an offset past the next one expected means messages were fetched but never handed to
         the agent (faust drops a fetched batch when flow or partition state changes under it,
-        as around recovery); it is held back (faust acks it, but the stored position does not
-        move past the hole) until the partition is sought back. An offset before the expected
-        one was processed already: faust resumed from a commit older than the stored
-        position."""
+        as around recovery), or that faust resumed from a commit past the stored position; it
+        is held back (faust acks it, but the stored position does not move past the hole)
+        until the partition is sought back. An offset before the expected one was processed
+        already: faust resumed from a commit older than the stored position, or it is the
+        refetch of a seek arriving behind messages fetched before it."""
         expected = self._next.get(tp)
         if expected is None or offset == expected:
             self._next[tp] = offset + 1
             self._holes.pop(tp, None)
             return True
         if offset > expected:
-            self._holes[tp] = (expected, now)
+            hole = self._holes.get(tp)
+            if hole is None or hole[0] != expected:  # later arrivals do not reopen it
+                self._holes[tp] = (expected, now, None)
         return False
 
     def rewind(self, tp: Partition, offset: int, now: float) -> None:
         """Messages from `offset` on were admitted but not saved (their batch failed): admit
         nothing past them until the partition is sought back to them."""
         self._next[tp] = offset
-        self._holes[tp] = (offset, now)
+        self._holes[tp] = (offset, now, None)
 
     def holes_to_mend(self, now: float) -> list[tuple[Partition, int]]:
-        """Holes whose early arrivals have stopped for `quiet_s`. Seeking while they still
-        arrive is undone by faust itself: each one moves its read offset past the hole, and it
-        then discards the refetched messages as already read."""
+        """Holes open for `quiet_s` and not sought back yet, or sought back `retry_s` ago and
+        still open."""
         found = []
-        for tp, (missed, last) in list(self._holes.items()):
-            if now - last >= self.quiet_s:
+        for tp, (missed, opened, sought) in list(self._holes.items()):
+            due = opened + self.quiet_s if sought is None else sought + self.retry_s
+            if now >= due:
                 found.append((tp, missed))
-                self._holes[tp] = (missed, now)  # give the seek its own quiet period
+                self._holes[tp] = (missed, opened, now)
         return found
 
     def forget(self, partitions: Iterable[Partition]) -> None:

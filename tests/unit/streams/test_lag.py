@@ -65,17 +65,32 @@ def test_an_unstarted_partition_admits_whatever_comes_first() -> None:
     assert progress.next_offset(tp) == 501
 
 
-def test_a_hole_is_mended_once_early_arrivals_stop_and_forgotten_once_filled() -> None:
-    progress, tp = Progress(quiet_s=0.5), ("readings", 0)
+def test_a_hole_is_mended_under_a_steady_stream_retried_while_open_forgotten_once_filled() -> None:
+    # Later messages arrive every 0.1 s (a steady load): the hole is sought back quiet_s after
+    # it opened all the same (it used to wait for them to stop, which they never did), then
+    # again every retry_s while it stays open.
+    progress, tp = Progress(quiet_s=0.5, retry_s=3.0), ("readings", 0)
     progress.start(tp, 18)
     progress.admit(tp, 21, now=1.0)
-    progress.admit(tp, 22, now=1.3)
-    assert progress.holes_to_mend(now=1.5) == []  # still arriving: a seek would be undone
-    assert progress.holes_to_mend(now=1.9) == [(tp, 18)]
-    assert progress.holes_to_mend(now=2.0) == []  # the seek gets its own quiet period
-    assert progress.holes_to_mend(now=2.5) == [(tp, 18)]
-    assert progress.admit(tp, 18, now=3.0)
-    assert progress.holes_to_mend(now=5.0) == []
+    assert progress.holes_to_mend(now=1.4) == []
+    for step in range(1, 30):
+        assert not progress.admit(tp, 21 + step, now=1.0 + step / 10)
+    assert progress.holes_to_mend(now=1.5) == [(tp, 18)]
+    assert progress.holes_to_mend(now=4.4) == []  # the seek's refetch has its time to arrive
+    assert progress.holes_to_mend(now=4.5) == [(tp, 18)]
+    assert progress.admit(tp, 18, now=5.0)
+    assert progress.holes_to_mend(now=9.0) == []
+
+
+def test_a_new_hole_after_a_mended_one_gets_its_own_grace() -> None:
+    progress, tp = Progress(quiet_s=0.5, retry_s=3.0), ("readings", 0)
+    progress.start(tp, 18)
+    progress.admit(tp, 20, now=1.0)
+    assert progress.holes_to_mend(now=1.5) == [(tp, 18)]
+    assert progress.admit(tp, 18, now=2.0)
+    assert not progress.admit(tp, 25, now=2.1)  # 19..24 missing now
+    assert progress.holes_to_mend(now=2.5) == []
+    assert progress.holes_to_mend(now=2.6) == [(tp, 19)]
 
 
 def test_a_rewound_batch_is_sought_back_and_nothing_past_it_is_admitted_meanwhile() -> None:
