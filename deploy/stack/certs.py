@@ -200,6 +200,8 @@ class Authority:
             yield
 
     def _ca(self) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+        if not self.ca_cert.exists():
+            raise CertError(f"{self.dir} holds no CA yet: ./run stack up creates one")
         if not self.own_ca:
             raise CertError(
                 f"{self.dir} has no ca.key (an operator's CA): issue and revoke certificates "

@@ -2,8 +2,9 @@
 certificates of the stack's CA whose CN is a device's or a field gateway's id (docs/security.md).
 
 `issue` also tells the broker what that identity may publish, from the registry: a device its
-own topics, a field gateway its batch topic; `revoke` puts every certificate of the id on the
-CRL the broker enforces and takes its topics away.
+own topics, a field gateway its batch topic; `sync` recomputes that after a registry change;
+`revoke` puts every certificate of the id on the CRL the broker enforces and takes its topics
+away.
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     revoke.set_defaults(handler=_revoke)
     listing = sub.add_parser("list", help="every certificate issued, with its state")
     listing.set_defaults(handler=_list)
+    sync = sub.add_parser(
+        "sync", help="recompute what each certificate may publish from the registry as it is now"
+    )
+    sync.set_defaults(handler=_sync)
 
 
 def _days(text: str) -> int:
@@ -94,6 +99,31 @@ def _revoke(args: argparse.Namespace) -> int:
         print(f"{identity}: {len(rows)} certificate(s) revoked" if rows
               else f"{identity}: nothing to revoke")
     return 0 if all(revoked.values()) else 1
+
+
+def _sync(_args: argparse.Namespace) -> int:
+    cfg = StackConfig.from_env()
+    try:
+        changed, silenced = sync(cfg, _registry())
+    except StackError as exc:
+        raise CliError(str(exc)) from exc
+    print(f"certs: changed {' '.join(changed) or 'none'}; "
+          f"may publish nothing {' '.join(silenced) or 'none'}")
+    return 0
+
+
+def sync(cfg: StackConfig, registry: Registry) -> tuple[list[str], list[str]]:
+    """What each identity with a valid certificate may publish, from `registry` as it is now
+    (after an import that moved a device or put new devices behind a gateway). Returns the ids
+    whose topics changed and those that may publish nothing any more (unknown to the registry,
+    or without a valid certificate)."""
+    current = mosquitto.identities(cfg)
+    wanted = {i: certs.allowed_topics(registry, i) for i in certs.Authority(cfg.tls).active()}
+    keep = {i: topics for i, topics in wanted.items() if topics}
+    silenced = sorted(set(current) - set(keep))
+    mosquitto.upsert_identities(cfg, keep)
+    mosquitto.remove_identities(cfg, silenced)
+    return sorted(i for i, t in keep.items() if t != current.get(i)), silenced
 
 
 def _list(_args: argparse.Namespace) -> int:

@@ -82,3 +82,27 @@ def test_an_operators_ca_without_its_key_is_used_but_never_signs(tmp_path: Path)
     assert not ours.own_ca
     with pytest.raises(certs.CertError, match="operator"):
         ours.issue("GD-1")
+
+
+def test_sync_follows_the_registry_and_silences_what_it_no_longer_knows(tmp_path: Path) -> None:
+    from deploy.cli.commands.certs import sync
+    from deploy.stack import mosquitto
+    from deploy.stack.config import StackConfig
+
+    cfg = StackConfig(root=tmp_path / "stack")  # files only: no broker runs there
+    authority = certs.Authority(cfg.tls)
+    authority.ensure()
+    registry = _registry()
+    for identity in ("GD-1", "GW-1", "FE-1"):
+        authority.issue(identity)
+    mosquitto.upsert_identities(cfg, {"GD-1": ["hw/v1/E2/GD-1/+"], "FE-1": ["hw/v1/E1/FE-1/+"]})
+    authority.revoke("FE-1")
+    changed, silenced = sync(cfg, registry)
+    assert (changed, silenced) == (["GD-1", "GW-1"], ["FE-1"])
+    assert mosquitto.identities(cfg) == {
+        "GD-1": ["hw/v1/E1/GD-1/+"],
+        "GW-1": ["hw/v1/E1/GW-1/batch", "hw/v1/E2/GW-1/batch"],
+    }
+    acl = (cfg.service_dir("mosquitto") / "acl").read_text()
+    assert "user GD-1\ntopic write hw/v1/E1/GD-1/+\n" in acl
+    assert "FE-1" not in acl
