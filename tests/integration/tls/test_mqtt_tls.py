@@ -32,14 +32,11 @@ def _gas(seq: int) -> bytes:
 
 def _records_of(reader: TopicReader, device: str, until_found: bool) -> list[Any]:
     """Records keyed by `device` among what arrives (the gateway also sees, and rejects, every
-    other test's traffic on the broker): until one comes (or 30 s), or for a quiet 1.5 s."""
+    other test's traffic on the broker): until one comes (at most 30 s), or within 2 s."""
     found: list[Any] = []
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        batch = reader.quiet(1.5)
-        found += [r for r in batch if r[1] == device.encode()]
-        if (until_found and found) or (not until_found and not batch):
-            break
+    deadline = time.monotonic() + (30 if until_found else 2)
+    while time.monotonic() < deadline and not (until_found and found):
+        found += [r for r in reader.quiet(0.5) if r[1] == device.encode()]
     return found
 
 
