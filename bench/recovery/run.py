@@ -83,7 +83,7 @@ def _measure(
     bench.run("registry", "import", str(registry))
     token = bench.run("token", "--role", "admin").strip().splitlines()[-1]
     table = {s.name: s for s in services.table(bench.cfg)}
-    watch = Watch(bench.cfg.kafka_bootstrap, bench.topics)
+    watch = Watch(bench.cfg.kafka_bootstrap, bench.topics, readings="gateway" in cases)
     watch.start()
     fleet = Fleet(ENTERPRISE, PASSWORD, ids, bench.cfg.mqtt_port, leaks_per_s=leaks)
     fleet.start()

@@ -5,6 +5,7 @@ database), and `./run up`'s supervised processes. Nothing of the main stack is t
 from __future__ import annotations
 
 import contextlib
+import random
 import shutil
 import socket
 import subprocess
@@ -22,11 +23,26 @@ from schemas.topics import TopicNames
 from storage.datastore import Datastore
 from storage.migrations import migrate
 
+_SPAN = 4  # ports from each base: the gateways and the workers listen on base + index
+
 
 def _port() -> int:
+    """A base port with the next few free too, below Linux's ephemeral range (32768-60999): a
+    port the kernel hands out for outgoing connections was taken under a worker, which then
+    failed to bind and crash-looped."""
+    while True:
+        base = random.randrange(20000, 32000, _SPAN)
+        if all(_free(base + n) for n in range(_SPAN)):
+            return base
+
+
+def _free(port: int) -> bool:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 @dataclass(frozen=True)
