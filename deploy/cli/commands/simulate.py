@@ -9,7 +9,13 @@ from deploy.cli.errors import CliError
 from deploy.stack import certs
 from deploy.stack.config import StackConfig
 from ingest.simulator.fleet import SCENARIOS, Fleet
-from ingest.simulator.publisher import Certificates, Credentials, publish, senders
+from ingest.simulator.publisher import (
+    Certificates,
+    ConnectionRefused,
+    Credentials,
+    publish,
+    senders,
+)
 from schemas.registry_file import RegistryFileInvalid, parse
 from schemas.settings import Endpoints
 
@@ -77,8 +83,11 @@ def _simulate(args: argparse.Namespace) -> int:
         if missing:
             raise CliError(f"no client certificate for {len(missing)} device(s) or gateway(s), "
                            f"issue them with ./run certs issue: {' '.join(missing[:5])}")
-    summary = publish(fleet, endpoints.mqtt_host, port, credentials, args.seconds,
-                      certificates=certificates)
+    try:
+        summary = publish(fleet, endpoints.mqtt_host, port, credentials, args.seconds,
+                          certificates=certificates)
+    except ConnectionRefused as exc:
+        raise CliError(f"{exc} (revoked or expired? ./run certs list)") from exc
     kinds = ", ".join(f"{k} {n}" for k, n in sorted(summary.by_kind.items()))
     print(
         f"simulate: {len(fleet.devices)} devices, scenario {args.scenario}: "
