@@ -114,6 +114,7 @@ def _measure(
                 _back(table["alerts"], bench)
         for n in range(kills if "worker" in cases else 0):
             worker = table[f"streams-{n % workers + 1}"]
+            _standby_warm(worker, bench)  # with HW_SUPERVISOR_STANDBY naming the workers
             load.append(os.getloadavg()[0])
             try:
                 one, all_ = blackout.worker(worker, bench.cfg, fleet, watch)
