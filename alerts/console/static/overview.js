@@ -1,19 +1,18 @@
 /* The overview follows the live feed of its scope: an alarm event or a device going offline
  * or coming back asks the server for the figures again. The figures come from the projection,
  * which the sink writes a moment after the event is on the feed, so each burst of events is
- * followed by two refreshes (soon, and once the sink has surely stored it). A slow periodic
- * refresh stays for what no event announces (a maintenance window ending). */
+ * followed by a few refreshes: soon, once the sink has usually stored it, and a few more spaced
+ * out for a sink that is behind (a busy server), so the figure never waits for the slow
+ * periodic refresh, which stays for what no event announces (a maintenance window ending). */
 "use strict";
 
 (function () {
   const root = document.getElementById("overview");
   if (!root) return;
   const page = hw.page;
-  const SOON_MS = 400;
-  const SETTLED_MS = 2500;
+  const AFTER_EVENTS_MS = [400, 2500, 6000, 12000, 25000];
   const FALLBACK_MS = 60000;
-  let soon = null;
-  let settled = null;
+  let pending = [];
   let loading = false;
   let again = false;
 
@@ -32,10 +31,8 @@
   }
 
   function changed() {
-    clearTimeout(soon);
-    clearTimeout(settled);
-    soon = setTimeout(load, SOON_MS);
-    settled = setTimeout(load, SETTLED_MS);
+    pending.forEach(clearTimeout);
+    pending = AFTER_EVENTS_MS.map(function (ms) { return setTimeout(load, ms); });
   }
 
   function setLive(state) {

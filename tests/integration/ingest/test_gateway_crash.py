@@ -121,6 +121,9 @@ def test_while_kafka_is_down_the_gateway_holds_its_acks_and_loses_nothing(
     from deploy.stack import stack as launcher
 
     gateways.env["HW_KAFKA_BOOTSTRAP"] = own_kafka.kafka_bootstrap
+    # 80 heartbeats of one device within a second or two: over its default burst (50), and the
+    # rate limit is not what this test is about (some would go to hw.rejected.v1 instead).
+    gateways.env["HW_INGEST_BURST_PER_DEVICE"] = "1000"
     kafka.create_topics(own_kafka.kafka_bootstrap, endpoints.topics)
     gateway = gateways.start()
     reader = TopicReader(own_kafka.kafka_bootstrap, [endpoints.topics.readings])
