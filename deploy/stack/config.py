@@ -43,6 +43,11 @@ class StackConfig:
     supervisor_port: int = 0
     streams_workers: int = 1
     kafka_heap_mb: int = 512
+    # HW_KAFKA_NODES=3: a KRaft cluster of combined broker+controller nodes
+    # (deploy/stack/kafka_cluster.py). Node N listens on kafka_port + 10 (N - 1) and its
+    # controller on kafka_controller_port + 10 (N - 1); node 1 keeps the single node's ports.
+    kafka_nodes: int = 1
+    kafka_cluster_heap_mb: int = 320
     # Transport security (docs/security.md). HW_MQTT_TLS_PORT / HW_MQTT_CERT_PORT (0: the MQTT
     # port + 53 / + 54); HW_MQTT_PLAIN: the plain listener on 127.0.0.1 only (loopback), on
     # every address (on) or not at all (off); HW_MQTT_TLS_BIND: where the TLS listeners listen
@@ -68,7 +73,8 @@ class StackConfig:
         db = urlsplit(env.get("HW_DATABASE_URL", "postgresql://x@127.0.0.1:15433/x"))
         prom = urlsplit(env.get("HW_PROMETHEUS_URL", "http://127.0.0.1:19090"))
         api = urlsplit(env.get("HW_API_URL", "http://127.0.0.1:18000"))
-        kafka_port = int(kafka.rsplit(":", 1)[1])
+        # HW_KAFKA_BOOTSTRAP may be a comma list (a cluster): the first node names the ports.
+        kafka_port = int(kafka.split(",")[0].rsplit(":", 1)[1])
         return cls(
             root=base.resolve(),
             mqtt_port=int(env.get("HW_MQTT_PORT", "18830")),
@@ -84,6 +90,7 @@ class StackConfig:
                 if env.get(f"HW_{name.upper()}_PORT")
             },
             streams_workers=int(env.get("HW_STREAMS_WORKERS", "1")),
+            kafka_nodes=int(env.get("HW_KAFKA_NODES") or len(kafka.split(","))),
             mqtt_tls_port=int(env.get("HW_MQTT_TLS_PORT") or 0),
             mqtt_cert_port=int(env.get("HW_MQTT_CERT_PORT") or 0),
             mqtt_plain=env.get("HW_MQTT_PLAIN") or "loopback",
@@ -144,7 +151,22 @@ class StackConfig:
 
     @property
     def kafka_bootstrap(self) -> str:
+        if self.kafka_nodes > 1:
+            return ",".join(f"127.0.0.1:{p}" for p, _c in self.kafka_node_ports())
         return f"127.0.0.1:{self.kafka_port}"
+
+    def kafka_node_ports(self) -> list[tuple[int, int]]:
+        """(broker port, controller port) of each node, node 1 first."""
+        return [
+            (self.kafka_port + 10 * i, self.kafka_controller_port + 10 * i)
+            for i in range(self.kafka_nodes)
+        ]
+
+    @property
+    def kafka_replication(self) -> int:
+        """Replication factor of every topic: 1 on one node, 3 on a cluster of three or more
+        (with min.insync.replicas=2, a cluster keeps taking writes with one node down)."""
+        return min(3, self.kafka_nodes)
 
     @property
     def database_url(self) -> str:
@@ -172,6 +194,7 @@ class StackConfig:
             "HW_MQTT_SERVICE_USER": "hw-service",
             "HW_MQTT_SERVICE_PASSWORD": self.secret("mqtt-service-password"),
             "HW_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
+            "HW_KAFKA_REPLICATION": str(self.kafka_replication),
             "HW_DATABASE_URL": self.database_url,
             "HW_API_URL": f"http://127.0.0.1:{self.api_port}",
             "HW_API_TOKEN_SECRET": self.secret("api-token-secret"),

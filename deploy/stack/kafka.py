@@ -1,4 +1,5 @@
-"""Apache Kafka as one KRaft node (broker + controller) from Maven Central jars.
+"""Apache Kafka as one KRaft node (broker + controller) from Maven Central jars; with
+HW_KAFKA_NODES=3, a cluster of three such nodes instead (deploy/stack/kafka_cluster.py).
 
 The jars come from `deploy/kafka/pom.xml` (`dependency:copy-dependencies`), cached under
 .stack/cache/m2, so a fresh machine needs only Java and Maven, and a warm one needs nothing.
@@ -12,7 +13,7 @@ import subprocess
 import uuid
 from pathlib import Path
 
-from deploy.stack import packages, process
+from deploy.stack import kafka_cluster, packages, process
 from deploy.stack.config import REPO_ROOT, StackConfig
 from deploy.stack.errors import StackError
 from schemas.topics import DEFAULT_PARTITIONS, TopicNames
@@ -148,6 +149,11 @@ def _format_storage(cfg: StackConfig) -> None:
 
 def up(cfg: StackConfig) -> None:
     base = _dir(cfg)
+    if cfg.kafka_nodes > 1:
+        fetch_jars(cfg)
+        kafka_cluster.up(cfg, _LOG4J)
+        create_topics(cfg.kafka_bootstrap, TopicNames(), replication=cfg.kafka_replication)
+        return
     if pid(cfg) is None:
         process.require_port_free(NAME, cfg.kafka_port)
         process.require_port_free(f"{NAME} controller", cfg.kafka_controller_port)
@@ -166,7 +172,9 @@ def up(cfg: StackConfig) -> None:
 
 
 def healthy(cfg: StackConfig) -> bool:
-    """The broker answers a metadata request and has a controller."""
+    """The broker answers a metadata request and has a controller (a cluster: every node)."""
+    if cfg.kafka_nodes > 1:
+        return kafka_cluster.healthy(cfg)
     if pid(cfg) is None:
         return False
     from kafka import KafkaAdminClient
@@ -181,9 +189,13 @@ def healthy(cfg: StackConfig) -> bool:
 
 
 def create_topics(
-    bootstrap: str, topics: TopicNames, partitions: int = DEFAULT_PARTITIONS
+    bootstrap: str,
+    topics: TopicNames,
+    partitions: int = DEFAULT_PARTITIONS,
+    replication: int = 1,
 ) -> list[str]:
-    """Create the public topics with their retention; existing ones are left as they are."""
+    """Create the public topics with their retention; existing ones are left as they are.
+    Replicated (a cluster), a topic takes a write only when two replicas have it."""
     from kafka import KafkaAdminClient
     from kafka.admin import NewTopic
     from kafka.errors import TopicAlreadyExistsError
@@ -191,8 +203,9 @@ def create_topics(
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="hw-stack")
     try:
         existing = set(admin.list_topics())
+        isr = {"min.insync.replicas": str(min(2, replication))} if replication > 1 else {}
         wanted = [
-            NewTopic(name, partitions, 1, topic_configs={"retention.ms": str(ms)})
+            NewTopic(name, partitions, replication, topic_configs={"retention.ms": str(ms), **isr})
             for name, ms in topics.all().items()
             if name not in existing
         ]
@@ -206,8 +219,12 @@ def create_topics(
 
 
 def down(cfg: StackConfig) -> bool:
+    if cfg.kafka_nodes > 1:
+        return kafka_cluster.down(cfg)
     return process.stop(cfg.pid_file(NAME), _MAIN, timeout=30.0)
 
 
 def pid(cfg: StackConfig) -> int | None:
+    if cfg.kafka_nodes > 1:
+        return kafka_cluster.first_pid(cfg)
     return process.read_pid(cfg.pid_file(NAME), _MAIN)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 
-from deploy.stack import kafka, mosquitto, postgres, prometheus
+from deploy.stack import kafka, kafka_cluster, mosquitto, postgres, prometheus
 from deploy.stack.config import StackConfig
 
 
@@ -84,7 +84,13 @@ def status(cfg: StackConfig) -> list[ServiceStatus]:
         detail = ""
         if service.name == "postgres" and healthy:
             detail = f"mode {postgres.mode(cfg)}"
+        if service.name == "kafka" and cfg.kafka_nodes > 1:
+            detail = kafka_cluster.summary(cfg)
         rows.append(
             ServiceStatus(service.name, service.pid(cfg), service.port(cfg), healthy, detail)
         )
+        if service.name == "kafka" and cfg.kafka_nodes > 1:
+            # One row per node under the cluster's, marked where the controller quorum's
+            # leader is.
+            rows.extend(ServiceStatus(*row) for row in kafka_cluster.status_rows(cfg))
     return rows
