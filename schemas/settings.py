@@ -22,7 +22,12 @@ class Endpoints(BaseSettings):
     # The account the ingest gateway and the simulator's operator tools use on the broker.
     mqtt_service_user: str = "hw-service"
     mqtt_service_password: SecretStr = SecretStr("")
+    # One address or a comma list (a cluster: `HW_KAFKA_NODES=3 ./run stack up`); every client
+    # takes the list as is, so no process depends on one node being up.
     kafka_bootstrap: str = "127.0.0.1:19092"
+    # Replication factor of the topics a process creates (a stream worker's changelogs and
+    # internal topics): 1 on one node, 3 on a cluster (`./run stack env` prints it).
+    kafka_replication: int = 1
     database_url: SecretStr = SecretStr(
         "postgresql://hazardwatch:hazardwatch@127.0.0.1:15433/hazardwatch"
     )

@@ -28,6 +28,9 @@ class Topology:
     ticks: str
     presence: str
     partitions: int
+    # HW_KAFKA_REPLICATION: a cluster replicates every topic the worker creates, changelogs
+    # and faust's assignor topic included, with min.insync.replicas=2.
+    replication: int = 1
 
     @classmethod
     def of(cls, settings: StreamsSettings) -> Topology:
@@ -41,11 +44,23 @@ class Topology:
             ticks=prefix + TICKS,
             presence=prefix + PRESENCE,
             partitions=settings.streams_partitions,
+            replication=settings.kafka_replication,
         )
 
     def changelogs(self) -> list[str]:
         """faust's changelog topic of each table (`<app id>-<table>-changelog`)."""
         return [f"{self.app_id}-{table}-changelog" for table in TABLES]
+
+    @property
+    def assignor_topic(self) -> str:
+        """faust's leader-election topic (faust.assignor.leader_assignor), one partition."""
+        return f"{self.app_id}-__assignor-__leader"
+
+    def replicated(self, configs: dict[str, str]) -> dict[str, str]:
+        """`configs` plus min.insync.replicas=2 once the topic has more than one replica."""
+        if self.replication > 1:
+            return {**configs, "min.insync.replicas": str(min(2, self.replication))}
+        return configs
 
     def retention(self) -> dict[str, int]:
         """retention.ms of every topic the worker touches (its changelogs are faust's own)."""
@@ -68,18 +83,26 @@ def ensure_topics(bootstrap: str, topology: Topology) -> list[str]:
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id=f"{topology.app_id}-setup")
     try:
         existing = set(admin.list_topics())
+        rf = topology.replication
         wanted = [
-            NewTopic(name, topology.partitions, 1, topic_configs={"retention.ms": str(ms)})
+            NewTopic(name, topology.partitions, rf, topic_configs=topology.replicated(
+                {"retention.ms": str(ms)}))
             for name, ms in topology.retention().items()
             if name not in existing
         ]
         # Created here, not left to faust: a second worker starting at the same moment would
         # otherwise see a changelog with no partitions yet and fail every table write.
         wanted += [
-            NewTopic(name, topology.partitions, 1, topic_configs={"cleanup.policy": "compact"})
+            NewTopic(name, topology.partitions, rf, topic_configs=topology.replicated(
+                {"cleanup.policy": "compact"}))
             for name in topology.changelogs()
             if name not in existing
         ]
+        # faust would create its assignor topic with its own replication factor (1 unless
+        # the app sets topic_replication_factor); created here it has the cluster's.
+        if rf > 1 and topology.assignor_topic not in existing:
+            wanted.append(NewTopic(topology.assignor_topic, 1, rf,
+                                   topic_configs=topology.replicated({})))
         if wanted:
             # Another worker starting at the same time may win the race; that is fine.
             with contextlib.suppress(TopicAlreadyExistsError):
