@@ -1,0 +1,91 @@
+"""A three-node Kafka cluster of the test's own (its folder under .stack/test-stacks, free
+ports, the shared stack's jars), and the fixtures of tests/integration/ingest pointed at it:
+the shared stack's Kafka is never touched; its Mosquitto and PostgreSQL are shared as
+everywhere else (own MQTT user, own database)."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from deploy.stack import kafka, stack
+from deploy.stack.config import REPO_ROOT, StackConfig
+from schemas.settings import Endpoints
+from schemas.topics import TopicNames
+from tests.conftest import random_id
+from tests.integration.ingest.conftest import gateways  # noqa: F401
+
+NODES = 3
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def _free_base() -> tuple[int, int]:
+    """A broker and a controller port such that every node's pair (step 10) is free; below
+    the ephemeral range, so no client connection takes one between the check and the start."""
+    rng = uuid.uuid4().int
+    for attempt in range(200):
+        base = 20000 + ((rng + attempt * 7919) % 1200) * 10
+        ports = [base + 10 * i + d for i in range(NODES) for d in (0, 1)]
+        if all(_free(p) for p in ports):
+            return base, base + 1
+    raise RuntimeError("no free ports for a Kafka cluster")
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[StackConfig]:
+    shared = StackConfig.from_env()
+    port, controller = _free_base()
+    root = REPO_ROOT / ".stack" / "test-stacks" / f"cluster-{uuid.uuid4().hex[:8]}"
+    cfg = StackConfig(
+        root=root, kafka_port=port, kafka_controller_port=controller, kafka_nodes=NODES
+    )
+    (root / "kafka").mkdir(parents=True)
+    # The shared stack's jars: this test is about a cluster, not about Maven.
+    (root / "kafka" / "libs").symlink_to(kafka.fetch_jars(shared))
+    try:
+        stack.up(cfg, ["kafka"], echo=lambda _l: None)
+        yield cfg
+    finally:
+        stack.down(cfg, ["kafka"], echo=lambda _l: None)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def topics(cluster: StackConfig) -> Iterator[TopicNames]:
+    """As tests/conftest.py's, on the cluster, replicated three times."""
+    from kafka import KafkaAdminClient
+
+    names = TopicNames(prefix=f"{random_id('t')}.")
+    kafka.create_topics(cluster.kafka_bootstrap, names, replication=cluster.kafka_replication)
+    yield names
+    admin = KafkaAdminClient(bootstrap_servers=cluster.kafka_bootstrap, client_id="hw-tests")
+    try:
+        with contextlib.suppress(Exception):
+            admin.delete_topics([t for t in admin.list_topics() if t.startswith(names.prefix)])
+    finally:
+        admin.close()
+
+
+@pytest.fixture
+def endpoints(stack: Endpoints, cluster: StackConfig, topics: TopicNames) -> Endpoints:
+    """The shared stack's endpoints with the cluster's bootstrap list and this test's prefix."""
+    return stack.model_copy(
+        update={
+            "topic_prefix": topics.prefix,
+            "kafka_bootstrap": cluster.kafka_bootstrap,
+            "kafka_replication": cluster.kafka_replication,
+        }
+    )

@@ -1,0 +1,201 @@
+"""A Kafka node killed under load (issue 17): gateway -> three-node cluster -> stream worker ->
+sinks, with gas detectors publishing over MQTT the whole time. The node that leads the most
+partitions of hw.readings.v1 gets kill -9 and is started again later; no hazardwatch process
+is touched. Afterwards every published reading is stored exactly once, every leak raised
+exactly one alarm, and the longest stretch without a new stored reading (the stall) is
+printed."""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import json
+import os
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Callable
+
+import paho.mqtt.client as mqtt
+import psycopg
+from paho.mqtt.enums import CallbackAPIVersion
+
+from deploy.stack import kafka_cluster
+from deploy.stack.config import StackConfig
+from deploy.stack.process import wait_until
+from schemas.families import Family, Industry
+from schemas.registry import DeviceRecord, EnterpriseRecord, Registry
+from schemas.settings import Endpoints
+from storage.datastore import Datastore
+from storage.registry import RegistryRepository
+from tests.conftest import endpoints_env
+from tests.integration.ingest.conftest import Gateways
+from tests.support.processes import ServiceProcess, free_port
+
+DEVICES = 8
+RATE_HZ = 8  # readings per device and second: 64 a second in all
+BEFORE_KILL_S, DOWN_S, AFTER_RESTART_S = 6.0, 10.0, 6.0
+LEAK_LEVEL, CALM_LEVEL = 30.0, 3.0  # %LEL: level 1 (an alarm at once), and nothing
+
+
+def _fleet(database_url: str, mqtt_enterprise: Callable[..., tuple[str, str]]) -> tuple[
+    str, str, list[str]
+]:
+    enterprise, password = mqtt_enterprise()
+    ids = [f"GD-{uuid.uuid4().hex[:6]}-{i}" for i in range(DEVICES)]
+    registry = Registry(
+        enterprises=(
+            EnterpriseRecord(
+                id=enterprise, name="集群测试", division="330106001001",
+                industry=Industry.CHEMICAL,
+            ),
+        ),
+        devices=tuple(
+            DeviceRecord(id=d, enterprise=enterprise, family=Family.GAS, type="combustible",
+                         report_interval_s=10)
+            for d in ids
+        ),
+    )
+    with Datastore(database_url) as store:
+        RegistryRepository(store).replace_all(registry, {})
+    return enterprise, password, ids
+
+
+class StoredCount:
+    """Polls the readings table: the longest time without a new row while load runs."""
+
+    def __init__(self, database_url: str) -> None:
+        self._url = database_url
+        self.samples: list[tuple[float, int]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        with psycopg.connect(self._url, autocommit=True) as conn:
+            while not self._stop.is_set():
+                row = conn.execute("SELECT count(*) FROM readings").fetchone()
+                self.samples.append((time.monotonic(), int(row[0]) if row else 0))
+                self._stop.wait(0.2)
+
+    def stall_s(self, start: float, end: float) -> float:
+        """Longest interval in [start, end] over which the stored count did not grow."""
+        changes = [start]
+        previous = None
+        for at, count in self.samples:
+            if previous is not None and count > previous and start <= at <= end:
+                changes.append(at)
+            previous = count
+        changes.append(end)
+        return max(b - a for a, b in itertools.pairwise(changes))
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def _start(service_process: Callable[..., ServiceProcess], argv: list[str],
+           env: dict[str, str], port_var: str) -> ServiceProcess:
+    port = free_port()
+    return service_process(argv, {**env, port_var: str(port)}, port).wait_ready(timeout=120)
+
+
+def test_a_killed_kafka_node_under_load_loses_and_duplicates_nothing(
+    cluster: StackConfig,
+    endpoints: Endpoints,
+    gateways: Gateways,
+    database_url: str,
+    mqtt_enterprise: Callable[..., tuple[str, str]],
+    service_process: Callable[..., ServiceProcess],
+) -> None:
+    enterprise, password, devices = _fleet(database_url, mqtt_enterprise)
+    env = {
+        **endpoints_env(endpoints),
+        "HW_DATABASE_URL": database_url,
+        "HW_KAFKA_REPLICATION": str(cluster.kafka_replication),
+    }
+    gateway = gateways.start()
+    worker = _start(service_process, ["streams", "worker"], {
+        **env, "HW_STREAMS_REGISTRY": "database", "HW_STREAMS_APP_ID": f"cl-{uuid.uuid4().hex[:6]}",
+    }, "HW_STREAMS_HTTP_PORT")
+    sinks = _start(service_process, ["streams.sinks"], env, "HW_SINK_HTTP_PORT")
+
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5,
+                         client_id=f"fleet-{uuid.uuid4().hex[:8]}")
+    client.username_pw_set(enterprise, password)
+    client.max_inflight_messages_set(1000)
+    client.connect(endpoints.mqtt_host, endpoints.mqtt_port)
+    client.loop_start()
+    run_s = BEFORE_KILL_S + DOWN_S + AFTER_RESTART_S
+    # Device i starts leaking at i/DEVICES of the run and stays at level 1: one alarm each,
+    # some raised before the kill, some while the node is down, some after its restart.
+    leak_at = {d: run_s * i / DEVICES for i, d in enumerate(devices)}
+    published: list[mqtt.MQTTMessageInfo] = []
+    seqs = dict.fromkeys(devices, 0)
+    counter = StoredCount(database_url)
+    killed: kafka_cluster.Node | None = None
+    killed_at = 0.0
+    try:
+        start = time.monotonic()
+        next_tick = start
+        while (elapsed := time.monotonic() - start) < run_s:
+            if killed is None and elapsed >= BEFORE_KILL_S:
+                leaders = kafka_cluster.partition_leaders(
+                    cluster.kafka_bootstrap, endpoints.topics.readings
+                )
+                busiest = collections.Counter(leaders.values()).most_common(1)[0][0]
+                killed = next(n for n in kafka_cluster.nodes(cluster) if n.id == busiest)
+                pid = kafka_cluster.pid(cluster, killed)
+                assert pid is not None
+                os.kill(pid, signal.SIGKILL)
+                killed_at = time.monotonic()
+            if killed is not None and killed_at and elapsed >= BEFORE_KILL_S + DOWN_S:
+                kafka_cluster.start_node(cluster, killed)
+                killed_at = 0.0
+            for device in devices:
+                seqs[device] += 1
+                level = LEAK_LEVEL if elapsed >= leak_at[device] else CALM_LEVEL
+                body = {"ts": int(time.time() * 1000), "seq": seqs[device],
+                        "concentration": level, "unit": "%LEL"}
+                published.append(client.publish(
+                    f"hw/v1/{enterprise}/{device}/telemetry", json.dumps(body), qos=1))
+            next_tick += 1 / RATE_HZ
+            time.sleep(max(0.0, next_tick - time.monotonic()))
+        load_end = time.monotonic()
+        for info in published:
+            info.wait_for_publish(60)
+        total = sum(seqs.values())
+        assert wait_until(lambda: counter.samples[-1][1] >= total, 90.0), (
+            f"{counter.samples[-1][1]} of {total} readings stored"
+        )
+        stall = counter.stall_s(start, load_end)
+    finally:
+        client.loop_stop()
+        counter.close()
+    assert killed is not None
+    print(f"\nkilled kafka-{killed.id}; {total} readings at {DEVICES * RATE_HZ}/s; "
+          f"stall {stall:.1f} s (longest time without a new stored reading)")
+
+    with psycopg.connect(database_url) as conn:
+        stored = conn.execute(
+            "SELECT device_id, seq, count(*) FROM readings GROUP BY device_id, seq"
+        ).fetchall()
+        assert {(d, s) for d, s, _n in stored} == {
+            (d, s) for d in devices for s in range(1, seqs[d] + 1)
+        }
+        assert all(n == 1 for _d, _s, n in stored)
+
+        def alarms() -> dict[str, int]:
+            rows = conn.execute(
+                "SELECT device_id, count(DISTINCT alarm_id) FROM alarm_events"
+                " WHERE type = 'AlarmRaised' GROUP BY device_id"
+            ).fetchall()
+            return {d: int(n) for d, n in rows}
+
+        assert wait_until(lambda: set(alarms()) == set(devices), 30.0), alarms()
+        assert alarms() == dict.fromkeys(devices, 1)
+    # Nobody restarted anything but the Kafka node; it is back with every replica in sync.
+    assert all(p.proc is not None and p.proc.poll() is None for p in (gateway, worker, sinks))
+    assert wait_until(lambda: kafka_cluster.node_healthy(cluster, killed), 60.0)
+    assert wait_until(lambda: kafka_cluster.under_replicated(cluster.kafka_bootstrap) == 0, 60.0)
