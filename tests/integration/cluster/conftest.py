@@ -6,14 +6,16 @@ everywhere else (own MQTT user, own database)."""
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
+import signal
 import socket
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
-from deploy.stack import kafka, stack
+from deploy.stack import kafka, kafka_cluster, process, stack
 from deploy.stack.config import REPO_ROOT, StackConfig
 from schemas.settings import Endpoints
 from schemas.topics import TopicNames
@@ -59,24 +61,21 @@ def cluster() -> Iterator[StackConfig]:
         stack.up(cfg, ["kafka"], echo=lambda _l: None)
         yield cfg
     finally:
-        stack.down(cfg, ["kafka"], echo=lambda _l: None)
+        # Thrown away with its folder: kill -9 spares three controlled shutdowns (~40 s).
+        for node in kafka_cluster.nodes(cfg):
+            if (pid := kafka_cluster.pid(cfg, node)) is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        process.wait_until(lambda: kafka_cluster.first_pid(cfg) is None, 10.0)
         shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
-def topics(cluster: StackConfig) -> Iterator[TopicNames]:
-    """As tests/conftest.py's, on the cluster, replicated three times."""
-    from kafka import KafkaAdminClient
-
+def topics(cluster: StackConfig) -> TopicNames:
+    """As tests/conftest.py's, on the cluster, replicated three times (and gone with it)."""
     names = TopicNames(prefix=f"{random_id('t')}.")
     kafka.create_topics(cluster.kafka_bootstrap, names, replication=cluster.kafka_replication)
-    yield names
-    admin = KafkaAdminClient(bootstrap_servers=cluster.kafka_bootstrap, client_id="hw-tests")
-    try:
-        with contextlib.suppress(Exception):
-            admin.delete_topics([t for t in admin.list_topics() if t.startswith(names.prefix)])
-    finally:
-        admin.close()
+    return names
 
 
 @pytest.fixture

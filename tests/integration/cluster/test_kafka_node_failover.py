@@ -98,7 +98,8 @@ class StoredCount:
 def _start(service_process: Callable[..., ServiceProcess], argv: list[str],
            env: dict[str, str], port_var: str) -> ServiceProcess:
     port = free_port()
-    return service_process(argv, {**env, port_var: str(port)}, port).wait_ready(timeout=120)
+    proc: ServiceProcess = service_process(argv, {**env, port_var: str(port)}, port)
+    return proc
 
 
 def test_a_killed_kafka_node_under_load_loses_and_duplicates_nothing(
@@ -115,11 +116,14 @@ def test_a_killed_kafka_node_under_load_loses_and_duplicates_nothing(
         "HW_DATABASE_URL": database_url,
         "HW_KAFKA_REPLICATION": str(cluster.kafka_replication),
     }
-    gateway = gateways.start()
+    # Started side by side (their imports overlap), then waited for.
     worker = _start(service_process, ["streams", "worker"], {
         **env, "HW_STREAMS_REGISTRY": "database", "HW_STREAMS_APP_ID": f"cl-{uuid.uuid4().hex[:6]}",
     }, "HW_STREAMS_HTTP_PORT")
     sinks = _start(service_process, ["streams.sinks"], env, "HW_SINK_HTTP_PORT")
+    gateway = gateways.start()
+    for proc in (worker, sinks):
+        proc.wait_ready(timeout=120)
 
     client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5,
                          client_id=f"fleet-{uuid.uuid4().hex[:8]}")
