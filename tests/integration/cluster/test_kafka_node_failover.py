@@ -16,6 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import psycopg
@@ -95,6 +96,31 @@ class StoredCount:
         self._thread.join(timeout=5)
 
 
+def _missing(database_url: str, seqs: dict[str, int]) -> dict[str, list[int]]:
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute("SELECT device_id, seq FROM readings").fetchall()
+    stored = {(d, int(q)) for d, q in rows}
+    return {
+        d: [q for q in range(1, last + 1) if (d, q) not in stored][:10]
+        for d, last in seqs.items()
+    }
+
+
+def test_a_cluster_names_every_node_and_one_node_stays_as_it_was(tmp_path: Path) -> None:
+    root = str(tmp_path)  # env() keeps its generated secrets there
+    one = StackConfig.from_env({"HW_STACK_DIR": root})
+    assert (one.kafka_nodes, one.kafka_bootstrap, one.kafka_replication) == (
+        1, "127.0.0.1:19092", 1
+    )
+    three = StackConfig.from_env({"HW_STACK_DIR": root, "HW_KAFKA_NODES": "3"})
+    assert three.kafka_bootstrap == "127.0.0.1:19092,127.0.0.1:19102,127.0.0.1:19112"
+    assert three.env()["HW_KAFKA_REPLICATION"] == "3"
+    # A shell that evaluated `./run stack env` of the cluster sees the cluster again.
+    again = StackConfig.from_env({"HW_STACK_DIR": root,
+                                  "HW_KAFKA_BOOTSTRAP": three.kafka_bootstrap})
+    assert again.kafka_node_ports() == three.kafka_node_ports()
+
+
 def _start(service_process: Callable[..., ServiceProcess], argv: list[str],
            env: dict[str, str], port_var: str) -> ServiceProcess:
     port = free_port()
@@ -171,7 +197,8 @@ def test_a_killed_kafka_node_under_load_loses_and_duplicates_nothing(
             info.wait_for_publish(60)
         total = sum(seqs.values())
         assert wait_until(lambda: counter.samples[-1][1] >= total, 90.0), (
-            f"{counter.samples[-1][1]} of {total} readings stored"
+            f"{counter.samples[-1][1]} of {total} readings stored; missing (device, first"
+            f" seqs): {_missing(database_url, seqs)}"
         )
         stall = counter.stall_s(start, load_end)
     finally:
