@@ -22,15 +22,24 @@ from schemas.settings import Endpoints
 from schemas.topics import TopicNames
 
 _TIERS = {"unit": None, "integration": "integration", "e2e": "e2e"}
+# Fixtures that run a gateway on the shared broker (see the `shared_broker` marker).
+_ON_SHARED_BROKER = {"console", "gateways", "site"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark tests by their folder, so `-m "not e2e"` works without decorating every test."""
+    """Mark tests by their folder, so `-m "not e2e"` works without decorating every test, and
+    give each its pytest-xdist group: its file (module fixtures stay on one worker), or one
+    group for every test on the shared broker: a gateway subscribes to all of hw/v1/#, so it
+    would take the readings of a test running beside it for unknown devices."""
     for item in items:
         parts = Path(str(item.fspath)).parts
         for folder, marker in _TIERS.items():
             if folder in parts and marker is not None:
                 item.add_marker(getattr(pytest.mark, marker))
+        fixtures = set(getattr(item, "fixturenames", ()))
+        shared = item.get_closest_marker("shared_broker") or fixtures & _ON_SHARED_BROKER
+        item.add_marker(pytest.mark.xdist_group("shared-broker" if shared else item.location[0]))
 
 
 def random_id(prefix: str = "") -> str:

@@ -27,9 +27,12 @@ def _gateway_built() -> bool:
         return False
 
 
-pytestmark = pytest.mark.skipif(
-    not _gateway_built(), reason="ingest/__main__.py does not exist yet: no gateway to kill"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not _gateway_built(), reason="ingest/__main__.py does not exist yet: no gateway to kill"
+    ),
+    pytest.mark.shared_broker,
+]
 
 
 def test_killing_the_ingest_gateway_fires_gateway_down(

@@ -7,11 +7,15 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
+
 from schemas.events import AlarmRaised
 from tests.conftest import endpoints_env
 from tests.integration.ingest.conftest import Gateways, Site
 from tests.integration.streams.harness import Wire
 from tests.support.processes import free_port
+
+pytestmark = pytest.mark.shared_broker
 
 
 def test_a_leak_published_over_mqtt_rises_through_both_levels_as_one_alarm(

@@ -16,6 +16,8 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from schemas.settings import Endpoints
 
+pytestmark = pytest.mark.shared_broker
+
 
 def _client(stack: Endpoints, user: str, password: str) -> mqtt.Client:
     client = mqtt.Client(

@@ -37,7 +37,8 @@ def _run(title: str, argv: list[str], env: dict[str, str]) -> int:
 
 
 def _workers(extra: list[str]) -> list[str]:
-    """pytest-xdist workers, one test file each at a time (a file's fixtures stay together).
+    """pytest-xdist workers, each taking a group of tests at a time (tests/conftest.py: a file,
+    or every test with a gateway on the shared broker).
 
     Most of the suite waits on real services (group joins, deadlines, processes starting), so two
     workers nearly halve the wall time even on two cores; every test already has its own topics,
@@ -46,7 +47,7 @@ def _workers(extra: list[str]) -> list[str]:
     if any(a == "-n" or a.startswith(("-n=", "--numprocesses")) for a in extra):
         return []
     workers = int(os.environ.get("HW_TEST_WORKERS", "2"))
-    return ["-n", str(workers), "--dist", "loadfile"] if workers > 1 else []
+    return ["-n", str(workers), "--dist", "loadgroup"] if workers > 1 else []
 
 
 def _test(args: argparse.Namespace) -> int:

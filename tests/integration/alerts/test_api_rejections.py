@@ -36,7 +36,7 @@ from tests.integration.alerts.conftest import TokenFactory
 from tests.integration.ingest.conftest import Gateways, TopicReader
 from tests.support.processes import ServiceProcess
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.shared_broker]
 
 
 class RunningSink:

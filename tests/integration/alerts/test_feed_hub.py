@@ -31,7 +31,7 @@ def hub(endpoints: Endpoints) -> Iterator[tuple[Hub, CollectorRegistry]]:
         on_drop=metrics.dropped_clients.inc,
     )
     started.start()
-    assert started.wait_ready(30)
+    assert started.wait_ready(60)  # joining takes long on a loaded machine
     yield started, registry
     started.stop()
 

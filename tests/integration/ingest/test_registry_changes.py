@@ -9,11 +9,15 @@ import time
 import uuid
 from typing import Any
 
+import pytest
+
 from schemas.families import Family, Industry
 from schemas.registry import DeviceRecord, EnterpriseRecord, Registry
 from storage.datastore import Datastore
 from storage.registry import RegistryRepository
 from tests.integration.ingest.conftest import Gateways, Site, TopicReader
+
+pytestmark = pytest.mark.shared_broker
 
 TYPES = {"gas": "combustible", "shutoff": "valve", "elevator": "car", "fire": "electrical"}
 

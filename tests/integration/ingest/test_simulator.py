@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ingest.simulator import behaviours
 from ingest.simulator.fleet import Fleet, SimDevice
 from ingest.simulator.publisher import Credentials, publish
 from schemas.families import Family
 from tests.integration.ingest.conftest import Gateways, Site, TopicReader
+
+pytestmark = pytest.mark.shared_broker
 
 
 def test_a_simulated_fleet_direct_and_behind_its_field_gateway_arrives_in_full(

@@ -17,6 +17,8 @@ from tests.conftest import endpoints_env
 from tests.support.processes import ServiceProcess, free_port
 from tests.unit.observability.metrics_doc import documented, family_names
 
+pytestmark = pytest.mark.shared_broker
+
 # process -> (argv of `python -m`, the variable that sets its HTTP port)
 PROCESSES = {
     "ingest": (["ingest"], "HW_INGEST_HTTP_PORT"),

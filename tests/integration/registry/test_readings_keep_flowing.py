@@ -18,7 +18,7 @@ from tests.integration.ingest.conftest import Gateways, TopicReader
 from tests.integration.registry.conftest import RegistryCli, device, enterprise, rid
 from tests.support.processes import ServiceProcess
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.shared_broker]
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from tests.conftest import endpoints_env
 from tests.integration.ingest.conftest import Gateways, Record, TopicReader
 from tests.support.processes import ServiceProcess
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.shared_broker]
 
 GUIDE = Path(__file__).parents[3] / "docs" / "vendors.md"
 DOC_IDS = ("GD-0001", "SV-0001", "EL-0001", "FE-0001", "GD-9999", "GW-01", "GW-02")

@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from deploy.stack import certs, mosquitto
 from deploy.stack.config import StackConfig
 from ingest.tls import tls_context
@@ -20,6 +22,8 @@ from tests.conftest import random_id
 from tests.integration.ingest.conftest import Gateways, Site, TopicReader
 from tests.integration.tls.conftest import Issue, trusting
 from tests.integration.tls.mqtt import connect
+
+pytestmark = pytest.mark.shared_broker
 
 NOT_AUTHORIZED = 0x87
 

@@ -13,6 +13,8 @@ import pytest
 from deploy.stack.config import StackConfig
 from schemas.settings import Endpoints
 
+pytestmark = pytest.mark.shared_broker
+
 
 def _listening_addresses(port: int) -> set[str]:
     """Local addresses of TCP sockets listening on `port`, from /proc/net/tcp and tcp6."""

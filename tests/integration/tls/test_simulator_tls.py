@@ -8,6 +8,7 @@ import threading
 from typing import Any
 
 import paho.mqtt.client as mqtt
+import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from deploy.stack import certs
@@ -17,6 +18,8 @@ from ingest.simulator.fleet import Fleet
 from ingest.simulator.publisher import Certificates, publish, senders
 from schemas.settings import Endpoints
 from tests.conftest import random_id
+
+pytestmark = pytest.mark.shared_broker
 
 
 def test_the_simulated_fleet_publishes_over_tls_with_a_certificate_per_sender(

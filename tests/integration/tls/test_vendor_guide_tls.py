@@ -15,12 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
+import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from deploy.stack import certs, packages
 from deploy.stack.config import StackConfig
 from schemas.settings import Endpoints
 from tests.conftest import random_id
+
+pytestmark = pytest.mark.shared_broker
 
 GUIDE = Path(__file__).parents[3] / "docs" / "vendors.md"
 DOC_TOPIC = "hw/v1/E330106000001/GD-0001/telemetry"
