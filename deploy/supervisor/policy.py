@@ -20,8 +20,9 @@ class RestartPolicy:
     window_s: float = 120.0
     # Processes kept with a warm standby (deploy.supervisor.standby) that takes over at once
     # when the running one exits, and how long after a start the next standby is made (its
-    # imports would otherwise compete for the CPU with the start itself).
-    standby: frozenset[str] = frozenset({"alerts", "sinks"})
+    # imports would otherwise compete for the CPU with the start itself). "streams" names every
+    # worker (streams-1, streams-2, ...): its imports are most of a restarted worker's blackout.
+    standby: frozenset[str] = frozenset({"alerts", "sinks", "streams"})
     standby_delay_s: float = 5.0
 
     @classmethod
@@ -37,7 +38,8 @@ class RestartPolicy:
         )
 
     def wants_standby(self, name: str) -> bool:
-        return "all" in self.standby or name in self.standby
+        kind = name.rsplit("-", 1)[0] if name[-1:].isdigit() else name
+        return "all" in self.standby or name in self.standby or kind in self.standby
 
 
 def _names(text: str | None, default: frozenset[str]) -> frozenset[str]:

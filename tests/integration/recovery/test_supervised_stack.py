@@ -135,7 +135,8 @@ def test_a_second_stack_runs_on_its_own_ports_restarts_a_killed_process_and_stop
         time.sleep(0.2)
     assert "standby: taking over as streams.sinks" in cfg.log_file("sinks").read_text()
     assert _restarts(cfg, "sinks") == 1.0
-    waiting = _standbys(supervisor, "streams.sinks") + _standbys(supervisor, "alerts")
+    waiting = [*_standbys(supervisor, "streams.sinks"), *_standbys(supervisor, "alerts"),
+               *_standbys(supervisor, "streams")]
 
     # down stops the supervisor first, so nothing comes back.
     services.down(cfg, echo=lambda _l: None)

@@ -34,3 +34,12 @@ def test_process_ports_follow_the_api_port_unless_set() -> None:
     assert (default.ingest_port, default.streams_port, default.sinks_port) == (18101, 18201, 18301)
     again = StackConfig.from_env({**moved.env(), **moved.process_env()})
     assert again.sinks_port == 5555 and again.streams_port == 28201
+
+
+def test_by_default_the_api_the_sinks_and_every_worker_have_a_warm_standby() -> None:
+    policy = RestartPolicy.from_env({})
+    assert [n for n in ("alerts", "sinks", "streams-1", "streams-12", "ingest-1")
+            if policy.wants_standby(n)] == ["alerts", "sinks", "streams-1", "streams-12"]
+    one = RestartPolicy.from_env({"HW_SUPERVISOR_STANDBY": "streams-2"})
+    assert (one.wants_standby("streams-2"), one.wants_standby("streams-1")) == (True, False)
+    assert not RestartPolicy.from_env({"HW_SUPERVISOR_STANDBY": "none"}).wants_standby("alerts")
