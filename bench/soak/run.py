@@ -104,28 +104,31 @@ def run(env: Mapping[str, str]) -> list[Row]:
         sent = publishers.publish(items, bench.env, unbounded, seconds, 2, 10**12, rate=rate)
         sampler.stop()
         load_after = os.getloadavg()
-    return _rows(sampler.samples, sent.readings, seconds, rate, devices, load_before, load_after)
+    # Beside the rows' file (HW_BENCH_TAG names a sized run: soak-120s.json, say).
+    name = f"soak-{env['HW_BENCH_TAG']}" if env.get("HW_BENCH_TAG") else "soak"
+    return _rows(name, sampler.samples, sent.readings, seconds, rate, devices, load_before,
+                 load_after)
 
 
 def _rows(
-    samples: list[dict[str, object]], sent: int, seconds: float, rate: float, devices: int,
+    name: str, samples: list[dict[str, object]], sent: int, seconds: float, rate: float, devices: int,
     before: tuple[float, float, float], after: tuple[float, float, float],
 ) -> list[Row]:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "soak-series.json").write_text(json.dumps(samples, indent=1))
-    _plot(samples)
+    (RESULTS / f"{name}-series.json").write_text(json.dumps(samples, indent=1))
+    _plot(samples, RESULTS / f"{name}.png")
     note = (f"{seconds:.0f} s at {rate:.0f}/s from {devices} devices ({sent} published); load "
             f"{' '.join(f'{x:.1f}' for x in before)} -> {' '.join(f'{x:.1f}' for x in after)}")
     case = f"soak {seconds:.0f} s at {rate:.0f}/s"
     rows: list[Row] = []
     first, last = samples[0]["rss_mb"], samples[-1]["rss_mb"]
     assert isinstance(first, dict) and isinstance(last, dict)
-    for name in sorted(set(first) & set(last)):
-        start, end = float(first[name]), float(last[name])
+    for process in sorted(set(first) & set(last)):
+        start, end = float(first[process]), float(last[process])
         rows += [
-            Row(case, f"RSS {name} start", start, "MiB", note if not rows else ""),
-            Row(case, f"RSS {name} end", end, "MiB"),
-            Row(case, f"RSS {name} growth", 100 * (end - start) / start, "%", "bound 10 %"),
+            Row(case, f"RSS {process} start", start, "MiB", note if not rows else ""),
+            Row(case, f"RSS {process} end", end, "MiB"),
+            Row(case, f"RSS {process} growth", 100 * (end - start) / start, "%", "bound 10 %"),
         ]
     backlog = [float(str(s["backlog"])) for s in samples]
     rows += [
@@ -137,7 +140,7 @@ def _rows(
     return rows
 
 
-def _plot(samples: list[dict[str, object]]) -> None:
+def _plot(samples: list[dict[str, object]], path: Path) -> None:
     try:
         import matplotlib
 
@@ -150,9 +153,9 @@ def _plot(samples: list[dict[str, object]]) -> None:
     lag.plot(t, [float(str(s["backlog"])) for s in samples])
     lag.set_ylabel("backlog (readings)")
     names = sorted({n for s in samples for n in s["rss_mb"]})  # type: ignore[attr-defined]
-    for name in names:
-        rss.plot(t, [s["rss_mb"].get(name) for s in samples], label=name)  # type: ignore[attr-defined]
+    for process in names:
+        rss.plot(t, [s["rss_mb"].get(process) for s in samples], label=process)  # type: ignore[attr-defined]
     rss.set_ylabel("RSS (MiB)")
     rss.set_xlabel("s")
     rss.legend(fontsize="small")
-    fig.savefig(RESULTS / "soak.png", dpi=90)
+    fig.savefig(path, dpi=90)
