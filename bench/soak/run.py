@@ -111,8 +111,8 @@ def run(env: Mapping[str, str]) -> list[Row]:
 
 
 def _rows(
-    name: str, samples: list[dict[str, object]], sent: int, seconds: float, rate: float, devices: int,
-    before: tuple[float, float, float], after: tuple[float, float, float],
+    name: str, samples: list[dict[str, object]], sent: int, seconds: float, rate: float,
+    devices: int, before: tuple[float, float, float], after: tuple[float, float, float],
 ) -> list[Row]:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{name}-series.json").write_text(json.dumps(samples, indent=1))
