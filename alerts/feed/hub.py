@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
 
 from alerts.feed.position import Position
 
@@ -76,9 +77,11 @@ class Hub:
         topic: str,
         queue_size: int,
         on_drop: Callable[[], None] = lambda: None,
+        attempt_s: float = 10.0,
     ) -> None:
         self.bootstrap = bootstrap
         self.topic = topic
+        self.attempt_s = attempt_s  # how long one try to reach the topic may wait
         self.queue_size = queue_size
         self.on_drop = on_drop
         self._subs: set[Subscription] = set()
@@ -117,29 +120,50 @@ class Hub:
             self._subs.discard(sub)
 
     def _run(self) -> None:
-        consumer = KafkaConsumer(
-            bootstrap_servers=self.bootstrap,
-            enable_auto_commit=False,
-            group_id=None,
-            client_id="hw-alerts-feed",
-        )
-        partitions = [
-            TopicPartition(self.topic, p)
-            for p in sorted(consumer.partitions_for_topic(self.topic) or [])
-        ]
-        consumer.assign(partitions)
-        consumer.seek_to_end(*partitions)
-        ends = {tp.partition: consumer.position(tp) for tp in partitions}
-        with self._lock:
-            self.partitions = len(partitions)
-            self._position = Position(tuple(ends[p] for p in range(len(partitions))))
-        self._ready.set()
-        log.info("live feed following %s from %s", self.topic, self._position.encode())
+        consumer = self._follow()
+        if consumer is None:
+            return
         while not self._stop.is_set():
             for tp, records in consumer.poll(timeout_ms=200).items():
                 for record in records:
                     self._publish(FeedEvent(tp.partition, record.offset, json.loads(record.value)))
         consumer.close()
+
+    def _follow(self) -> KafkaConsumer | None:
+        """A consumer at the end of every partition of the topic. Kafka may be starting, busy or
+        not yet know the topic: a feed that gave up there would be dead for the process's life
+        (no live board, readyz failing), so it tries again each second until it is stopped."""
+        while not self._stop.is_set():
+            consumer = None
+            try:
+                consumer = KafkaConsumer(
+                    bootstrap_servers=self.bootstrap,
+                    enable_auto_commit=False,
+                    group_id=None,
+                    client_id="hw-alerts-feed",
+                    bootstrap_timeout_ms=int(self.attempt_s * 1000),
+                    request_timeout_ms=int(self.attempt_s * 1000),
+                )
+                found = sorted(consumer.partitions_for_topic(self.topic) or [])
+                if not found:
+                    raise KafkaError(f"no partitions of {self.topic} known yet")
+                partitions = [TopicPartition(self.topic, p) for p in found]
+                consumer.assign(partitions)
+                consumer.seek_to_end(*partitions)
+                ends = {tp.partition: consumer.position(tp) for tp in partitions}
+            except KafkaError as exc:
+                log.warning("live feed cannot follow %s yet (%s): trying again", self.topic, exc)
+                if consumer is not None:
+                    consumer.close()
+                self._stop.wait(1.0)
+                continue
+            with self._lock:
+                self.partitions = len(partitions)
+                self._position = Position(tuple(ends[p] for p in found))
+            self._ready.set()
+            log.info("live feed following %s from %s", self.topic, self._position.encode())
+            return consumer
+        return None
 
     def _publish(self, item: FeedEvent) -> None:
         with self._lock:

@@ -45,6 +45,9 @@ def _act(page: Page, action: str, **fields: str) -> None:
     expect(page.locator("#command-status")).to_have_attribute(
         "data-command-state", "applied", timeout=30_000
     )
+    # The page then reloads itself (with ?applied=); a reload of the test's meanwhile aborts.
+    command = page.evaluate("() => window.hw.page.command_id")
+    page.wait_for_url(re.compile(f"applied={re.escape(str(command))}"))
 
 
 def test_a_monitor_takes_a_red_leak_to_closure_and_the_neighbour_never_sees_it(

@@ -4,6 +4,8 @@ others still get every event."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from uuid import uuid4
@@ -16,6 +18,7 @@ from alerts.feed.hub import DROPPED, FeedEvent, Hub
 from alerts.metrics import AlertsMetrics
 from schemas.events import AlarmRaised, encode_event
 from schemas.settings import Endpoints
+from tests.support.processes import free_port
 
 QUEUE = 3
 
@@ -121,3 +124,20 @@ def test_an_event_the_worker_sends_again_reaches_no_subscriber_twice(
     producer.close(timeout=5)
     assert seen.count(event.event_id) == 1
     assert feed.repeats == 2
+
+
+def test_a_hub_that_cannot_reach_kafka_keeps_trying_and_stops_when_told(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    nobody = f"127.0.0.1:{free_port()}"  # no broker listens there
+    feed = Hub(nobody, "hw.alarm-events.v1", QUEUE, attempt_s=2.0)
+    with caplog.at_level(logging.WARNING, logger="alerts.feed.hub"):
+        feed.start()
+        deadline = time.monotonic() + 30
+        while "trying again" not in caplog.text:
+            assert time.monotonic() < deadline, "the hub never said it would try again"
+            time.sleep(0.2)
+    assert not feed.ready and feed._thread.is_alive()  # waiting, not dead
+    feed.stop()
+    feed._thread.join(timeout=15)
+    assert not feed._thread.is_alive()
