@@ -9,8 +9,8 @@ that began after the kill (worker), a reading received after it forwarded (gatew
 stored (sinks), an event on a fresh live-feed connection (alerts). With 1 worker and with 2
 (HW_BENCH_RECOVERY_WORKERS); HW_STREAMS_STATIC_MEMBERSHIP=false measures the session timeout
 alone. HW_BENCH_RECOVERY_CASES picks the kinds (worker,gateway,sinks,alerts: all by default).
-HW_SUPERVISOR_STANDBY=alerts,sinks,streams-1,streams-2 gives the workers a warm standby too (not
-the default of `./run up`): a fresh worker spends 2-8 s importing on a loaded machine.
+The workers have a warm standby, as `./run up` gives them by default (a fresh worker spends 2-8 s
+importing on a loaded machine); HW_SUPERVISOR_STANDBY=alerts,sinks measures them without.
 
 The baseline, in the same run (HW_BENCH_RECOVERY_BASELINE=0 skips it): the sinks and the alerts
 API once more on a stack of their own as they were restarted before issue 21's second part, with
@@ -116,7 +116,7 @@ def _measure(
                 _back(table["alerts"], bench)
         for n in range(kills if "worker" in cases else 0):
             worker = table[f"streams-{n % workers + 1}"]
-            _standby_warm(worker, bench)  # with HW_SUPERVISOR_STANDBY naming the workers
+            _standby_warm(worker, bench)
             load.append(os.getloadavg()[0])
             try:
                 one, all_ = blackout.worker(worker, bench.cfg, fleet, watch)
