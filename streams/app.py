@@ -292,6 +292,8 @@ def _faust_app(settings: StreamsSettings, topology: Topology, instance: int) -> 
         broker_heartbeat_interval=settings.streams_heartbeat_interval_s,
         consumer_group_instance_id=_instance_id(topology, settings, instance) if static else None,
         topic_partitions=topology.partitions,
+        # What faust would create itself, replicated like the topics topology.py creates first.
+        topic_replication_factor=settings.kafka_replication,
         key_serializer="raw",
         value_serializer="raw",
         table_standby_replicas=0,
