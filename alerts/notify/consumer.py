@@ -14,6 +14,7 @@ import threading
 
 import psycopg
 from kafka import KafkaConsumer
+from kafka.errors import KafkaError
 
 from alerts.notify.dispatcher import Dispatcher
 from alerts.notify.ticker import Ticker
@@ -82,7 +83,11 @@ class NotificationConsumer:
                     self._handle(record.value) for records in batch.values() for record in records
                 )
                 if batch and handled:
-                    consumer.commit()
+                    try:
+                        consumer.commit()
+                    except KafkaError as exc:
+                        # Handled already: a redelivery finds its notifications by their keys.
+                        log.warning("notification offsets not committed (%s)", exc)
         finally:
             consumer.close()
 

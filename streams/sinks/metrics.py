@@ -31,6 +31,11 @@ class SinkMetrics:
             "hazardwatch_sink_lag_messages",
             "Messages behind the end of the topic.", ["topic"], registry=registry,
         )  # fmt: skip
+        self.commit_failures = Counter(
+            "hazardwatch_sink_commit_failures_total",
+            "Batches stored whose offsets Kafka refused to commit (delivered again).",
+            registry=registry,
+        )
         self.dead_letters = Counter(
             "hazardwatch_sink_dead_letters_total",
             "Rows sent to the dead_letters table.", ["table"], registry=registry,

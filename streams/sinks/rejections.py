@@ -24,6 +24,7 @@ from storage import rejections
 from storage.datastore import Datastore
 from streams.sinks.batch import Record
 from streams.sinks.metrics import SinkMetrics
+from streams.sinks.offsets import commit_stored
 
 log = logging.getLogger(__name__)
 TABLE = "rejections"
@@ -118,7 +119,7 @@ class RejectionSink:
         if expire:
             self._next_expiry = self.clock() + self.expire_every_s
         if records:
-            self.consumer.commit()
+            commit_stored(self.consumer, self.metrics.commit_failures)
             self.metrics.rows_written.labels(table=TABLE).inc(written)
             self.metrics.batch_rows.labels(table=TABLE).observe(len(records))
 

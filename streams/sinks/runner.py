@@ -21,6 +21,7 @@ from storage.mode import Mode
 from streams.sinks import uptime
 from streams.sinks.batch import Outcome, Record, store_batch
 from streams.sinks.metrics import SinkMetrics
+from streams.sinks.offsets import commit_stored
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ class Sink:
         records: list[Any] = [r for batch in polled.values() for r in batch]
         if records:
             self._store(records)
-            self.consumer.commit()
+            commit_stored(self.consumer, self.metrics.commit_failures)
         if self.clock() >= self._next_scan:
             self._next_scan = self.clock() + self.uptime_interval_s
             self._scan()

@@ -3,7 +3,8 @@ sinks, with gas detectors publishing over MQTT the whole time. The node that lea
 partitions of hw.readings.v1 gets kill -9 and is started again 10 s later, once in steady
 state and once while a second worker joins and the first gives up its partitions; no
 hazardwatch process is touched. Afterwards every published reading is stored exactly once,
-every leak raised exactly one alarm, the node is back in sync, and the longest stretch
+every leak raised exactly one alarm, the alerts API's live feed delivered each stored event
+exactly once, the node is back in sync, and the longest stretch
 without a new stored reading (the stall) is printed (`pytest -s`); timings are not asserted."""
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import psycopg
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
+from alerts.auth.tokens import Claims, issue
 from deploy.stack import kafka_cluster
 from deploy.stack.config import StackConfig
 from deploy.stack.process import wait_until
@@ -34,6 +36,7 @@ from schemas.settings import Endpoints
 from storage.datastore import Datastore
 from storage.registry import RegistryRepository
 from tests.conftest import endpoints_env
+from tests.integration.alerts.sse import FeedReader
 from tests.support.processes import ServiceProcess, free_port
 
 DEVICES = 8
@@ -142,6 +145,7 @@ class Pipeline:
     devices: list[str]
     worker_env: dict[str, str]
     processes: list[ServiceProcess]
+    feed: FeedReader  # the alerts API's live feed, followed from before the load starts
 
 
 @pytest.fixture
@@ -168,10 +172,17 @@ def pipeline(
     sinks = _start(service_process, ["streams.sinks"], env, "HW_SINK_HTTP_PORT")
     gateway = _start(service_process, ["ingest", "--instance", "1"], gateway_env,
                      "HW_INGEST_HTTP_PORT")
-    for proc in (worker, sinks, gateway):
+    api_port, secret = free_port(), uuid.uuid4().hex
+    api_url = f"http://127.0.0.1:{api_port}"
+    alerts = service_process(["alerts"], {**env, "HW_API_URL": api_url, "HW_SSE_HEARTBEAT_S": "0.5",
+                                          "HW_API_TOKEN_SECRET": secret}, api_port)
+    for proc in (worker, sinks, gateway, alerts):
         proc.wait_ready(timeout=120)
+    county = Claims.model_validate({"sub": "cluster-test", "role": "regulator", "scope": "330106",
+                                    "families": (), "exp": int(time.time()) + 3600})
+    feed = FeedReader(f"{api_url}/api/v1/stream", issue(secret, county)).start()
     return Pipeline(cluster, endpoints, database_url, enterprise_id, password, devices,
-                    worker_env, [gateway, worker, sinks])
+                    worker_env, [gateway, worker, sinks, alerts], feed)
 
 
 def _drive(pipe: Pipeline, kill_now: Callable[[float], bool]) -> tuple[
@@ -265,6 +276,12 @@ def _assert_exactly_once(pipe: Pipeline, killed: kafka_cluster.Node, seqs: dict[
 
         assert wait_until(lambda: set(alarms()) == set(devices), 30.0), alarms()
         assert alarms() == dict.fromkeys(devices, 1)
+        events = {str(r[0]) for r in conn.execute("SELECT event_id FROM alarm_events")}
+    # The live feed followed the cluster through the kill: every event once, none twice.
+    pipe.feed.wait_for(events, deadline_s=30)
+    delivered = pipe.feed.event_ids()
+    pipe.feed.stop()
+    assert len(delivered) == len(set(delivered)) and set(delivered) == events
     # Nobody restarted anything but the Kafka node; it is back with every replica in sync.
     assert all(p.proc is not None and p.proc.poll() is None for p in pipe.processes)
     cluster = pipe.cluster

@@ -12,4 +12,4 @@ def test_every_process_of_the_metric_table_is_read_with_its_labels() -> None:
     assert table["sinks"]["hazardwatch_devices_total"] == {"township", "family", "enterprise"}
     assert table["streams"]["hazardwatch_streams_readings_dropped_total"] == {"reason"}
     assert table["ingest"]["hazardwatch_ingest_inflight_messages"] == frozenset()
-    assert sum(len(metrics) for metrics in table.values()) == 32
+    assert sum(len(metrics) for metrics in table.values()) == 33
