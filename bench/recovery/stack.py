@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import random
 import shutil
-import socket
 import subprocess
 import uuid
 from collections.abc import Iterator, Mapping
@@ -19,6 +18,7 @@ from deploy import services
 from deploy.stack import stack as launcher
 from deploy.stack.config import REPO_ROOT, StackConfig
 from deploy.stack.kafka import create_topics
+from deploy.stack.process import port_bindable
 from schemas.topics import TopicNames
 from storage.datastore import Datastore
 from storage.migrations import migrate
@@ -32,17 +32,8 @@ def _port() -> int:
     failed to bind and crash-looped."""
     while True:
         base = random.randrange(20000, 32000, _SPAN)
-        if all(_free(base + n) for n in range(_SPAN)):
+        if all(port_bindable(base + n) for n in range(_SPAN)):
             return base
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 @dataclass(frozen=True)

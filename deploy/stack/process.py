@@ -109,6 +109,17 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+def port_bindable(port: int, host: str = "127.0.0.1") -> bool:
+    """Nobody holds `port` at all (stricter than `port_open`: a bound socket that does not
+    listen yet counts too), for picking ports a whole stack will take."""
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
 def require_port_free(service: str, port: int, timeout: float = 5.0) -> None:
     """Raise PortInUse unless `port` is free. A process of ours that just died (kill -9) may
     still hold its listening socket for a moment while the kernel tears it down, so a port

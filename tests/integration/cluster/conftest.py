@@ -10,7 +10,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import uuid
 from collections.abc import Iterator
 
@@ -26,21 +25,12 @@ from tests.conftest import random_id
 NODES = 3
 
 
-def _free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
 def _free_mqtt() -> int:
     """A plain MQTT port whose TLS neighbours (+53, +54: StackConfig) are free too."""
     rng = uuid.uuid4().int
     for attempt in range(200):
         port = 32100 + ((rng + attempt * 104729) % 10) * 60  # below the ephemeral range
-        if all(_free(p) for p in (port, port + 53, port + 54)):
+        if all(process.port_bindable(p) for p in (port, port + 53, port + 54)):
             return port
     raise RuntimeError("no free ports for a broker")
 
@@ -52,7 +42,7 @@ def _free_base() -> tuple[int, int]:
     for attempt in range(200):
         base = 20000 + ((rng + attempt * 7919) % 1200) * 10
         ports = [base + 10 * i + d for i in range(NODES) for d in (0, 1)]
-        if all(_free(p) for p in ports):
+        if all(process.port_bindable(p) for p in ports):
             return base, base + 1
     raise RuntimeError("no free ports for a Kafka cluster")
 
