@@ -24,7 +24,7 @@ def build(settings: AlertsSettings) -> Services:
     metrics = AlertsMetrics(CollectorRegistry())
     topics = settings.topics
     hub = Hub(
-        settings.kafka_bootstrap,
+        settings.kafka,
         topics.alarm_events,
         settings.sse_queue_size,
         on_drop=metrics.dropped_clients.inc,
@@ -32,12 +32,12 @@ def build(settings: AlertsSettings) -> Services:
     store = Datastore(settings.database_url.get_secret_value(), max_size=8)
     return Services(
         store=store,
-        bus=KafkaCommandBus(settings.kafka_bootstrap, topics.alarm_commands),
+        bus=KafkaCommandBus(settings.kafka, topics.alarm_commands),
         hub=hub,
         metrics=metrics,
         token_secret=settings.api_token_secret.get_secret_value(),
         topics=topics,
-        kafka_bootstrap=settings.kafka_bootstrap,
+        kafka=settings.kafka,
         heartbeat_s=settings.sse_heartbeat_s,
         notifications=_notifications(settings, store, metrics),
         console=_console(settings, store),

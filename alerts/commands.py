@@ -9,6 +9,7 @@ from kafka.errors import KafkaError
 
 from alerts.errors import Unavailable
 from schemas.commands import AlarmCommand
+from schemas.kafka_access import KafkaAccess
 
 
 class CommandBus(Protocol):
@@ -16,10 +17,10 @@ class CommandBus(Protocol):
 
 
 class KafkaCommandBus:
-    def __init__(self, bootstrap: str, topic: str) -> None:
+    def __init__(self, kafka: KafkaAccess, topic: str) -> None:
         self.topic = topic
         self.producer = KafkaProducer(
-            bootstrap_servers=bootstrap,
+            **kafka.client_options(),
             acks="all",
             client_id="hw-alerts-commands",
             max_block_ms=5000,

@@ -9,6 +9,7 @@ from alerts.console.config import ConsoleConfig
 from alerts.feed.hub import Hub
 from alerts.metrics import AlertsMetrics
 from alerts.notify.consumer import NotificationConsumer
+from schemas.kafka_access import KafkaAccess
 from schemas.topics import TopicNames
 from storage.datastore import Datastore
 from storage.report_cache import ReportCache
@@ -22,7 +23,7 @@ class Services:
     metrics: AlertsMetrics
     token_secret: str
     topics: TopicNames
-    kafka_bootstrap: str
+    kafka: KafkaAccess
     heartbeat_s: float = 15.0
     notifications: NotificationConsumer | None = None
     console: ConsoleConfig | None = None

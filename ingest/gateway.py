@@ -47,7 +47,7 @@ class Gateway:
         self.settings = settings
         self.topics = settings.topics
         self.sink: KafkaSink[_Part] = KafkaSink(
-            settings.kafka_bootstrap,
+            settings.kafka,
             f"hw-ingest-{instance}",
             self._parts_done,
             self._on_kafka_failure,

@@ -25,6 +25,8 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from kafka.partitioner.default import DefaultPartitioner
 
+from schemas.kafka_access import KafkaAccess
+
 T = TypeVar("T")
 _PARTITIONS_TTL_S = 30.0
 
@@ -32,14 +34,15 @@ _PARTITIONS_TTL_S = 30.0
 class KafkaSink(Generic[T]):
     def __init__(
         self,
-        bootstrap: str,
+        kafka: KafkaAccess | str,  # a bare address: plain text (bench/ on the local broker)
         client_id: str,
         on_done: Callable[[list[T]], None],
         on_failure: Callable[[Exception], None],
         linger_ms: int = 10,
     ) -> None:
+        access = kafka if isinstance(kafka, KafkaAccess) else KafkaAccess(bootstrap=kafka)
         self.producer = KafkaProducer(
-            bootstrap_servers=bootstrap,
+            **access.client_options(),
             client_id=client_id,
             acks="all",
             linger_ms=linger_ms,

@@ -43,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_worker(settings: StreamsSettings, instance: int, loglevel: str) -> int:
     logging.basicConfig(level=loglevel.upper(), format="%(asctime)s %(levelname)s %(message)s")
     topology = Topology.of(settings)
-    ensure_topics(settings.kafka_bootstrap, topology)
+    ensure_topics(settings.kafka, topology)
     directory = StaticDirectory(
         site_hold_s=settings.streams_site_hold_s, site_hold_max_s=settings.streams_site_hold_max_s
     )

@@ -303,6 +303,7 @@ def _faust_app(settings: StreamsSettings, topology: Topology, instance: int) -> 
         web_port=settings.http_port(instance),
         web_enabled=True,
         producer_linger_ms=settings.streams_producer_linger_ms,
+        broker_credentials=settings.kafka.faust_credentials(),  # None: plain text
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from schemas.events import AlarmEvent, parse_event
+from schemas.kafka_access import KafkaAccess
 from streams.projections import (
     AlarmView,
     DeviceStatusView,
@@ -44,7 +45,7 @@ class Projections:
         return cls(fold_alarms(events), fold_devices(events), fold_intervals(events))
 
 
-def read_log(bootstrap: str, topic: str, timeout_s: float = 30.0) -> list[AlarmEvent]:
+def read_log(kafka: KafkaAccess, topic: str, timeout_s: float = 30.0) -> list[AlarmEvent]:
     """Every event of `topic` from the beginning up to its end at the time of the call,
     in log order per partition (per device, which is all the folds need)."""
     import time
@@ -52,7 +53,7 @@ def read_log(bootstrap: str, topic: str, timeout_s: float = 30.0) -> list[AlarmE
     from kafka import KafkaConsumer, TopicPartition
 
     consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
+        **kafka.client_options(), enable_auto_commit=False, group_id=None,
         auto_offset_reset="earliest",
     )
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 
+from schemas.kafka_access import KafkaAccess
 from schemas.topics import ALARM_COMMANDS, ALARM_EVENTS, READINGS, REJECTED, RETENTION_MS
 from streams.settings import StreamsSettings
 
@@ -74,13 +75,15 @@ class Topology:
         }
 
 
-def ensure_topics(bootstrap: str, topology: Topology) -> list[str]:
-    """Create whichever of the worker's topics is missing (co-partitioned: same count)."""
+def ensure_topics(kafka: KafkaAccess | str, topology: Topology) -> list[str]:
+    """Create whichever of the worker's topics is missing (co-partitioned: same count).
+    A bare address is reached in plain text (bench/ on the local broker)."""
     from kafka import KafkaAdminClient
     from kafka.admin import NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id=f"{topology.app_id}-setup")
+    access = kafka if isinstance(kafka, KafkaAccess) else KafkaAccess(bootstrap=kafka)
+    admin = KafkaAdminClient(**access.client_options(), client_id=f"{topology.app_id}-setup")
     try:
         existing = set(admin.list_topics())
         rf = topology.replication

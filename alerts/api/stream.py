@@ -64,12 +64,12 @@ async def events(
         resume = Position.decode(last_event_id, svc.hub.partitions) if last_event_id else None
         if resume is None and since_ms is not None:
             resume = await asyncio.to_thread(
-                position_at, svc.kafka_bootstrap, svc.topics.alarm_events, since_ms, sub.start
+                position_at, svc.kafka, svc.topics.alarm_events, since_ms, sub.start
             )
         yield f"retry: 2000\n: following from {position.encode()}\n\n"
         if resume is not None:
             missed = await asyncio.to_thread(
-                replay, svc.kafka_bootstrap, svc.topics.alarm_events, resume, sub.start
+                replay, svc.kafka, svc.topics.alarm_events, resume, sub.start
             )
             position = resume
             for item in unique(missed, recent):

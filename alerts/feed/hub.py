@@ -25,6 +25,7 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from alerts.feed.position import Position
+from schemas.kafka_access import KafkaAccess
 
 log = logging.getLogger(__name__)
 
@@ -73,13 +74,13 @@ class Subscription:
 class Hub:
     def __init__(
         self,
-        bootstrap: str,
+        kafka: KafkaAccess,
         topic: str,
         queue_size: int,
         on_drop: Callable[[], None] = lambda: None,
         attempt_s: float = 10.0,
     ) -> None:
-        self.bootstrap = bootstrap
+        self.kafka = kafka
         self.topic = topic
         self.attempt_s = attempt_s  # how long one try to reach the topic may wait
         self.queue_size = queue_size
@@ -137,7 +138,7 @@ class Hub:
             consumer = None
             try:
                 consumer = KafkaConsumer(
-                    bootstrap_servers=self.bootstrap,
+                    **self.kafka.client_options(),
                     enable_auto_commit=False,
                     group_id=None,
                     client_id="hw-alerts-feed",
@@ -190,7 +191,7 @@ class Hub:
 
 
 def replay(
-    bootstrap: str, topic: str, start: Position, stop: Position, timeout_s: float = 30.0
+    kafka: KafkaAccess, topic: str, start: Position, stop: Position, timeout_s: float = 30.0
 ) -> list[FeedEvent]:
     """The events between two positions, in offset order per partition (blocking)."""
     wanted = {
@@ -201,7 +202,7 @@ def replay(
     if not wanted:
         return []
     consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap,
+        **kafka.client_options(),
         enable_auto_commit=False,
         group_id=None,
         client_id="hw-alerts-replay",
@@ -230,11 +231,11 @@ def replay(
         consumer.close()
 
 
-def position_at(bootstrap: str, topic: str, timestamp_ms: int, end: Position) -> Position:
+def position_at(kafka: KafkaAccess, topic: str, timestamp_ms: int, end: Position) -> Position:
     """The feed position of the first event at or after `timestamp_ms` on every partition
     (`end`'s offset where there is none), for a client that starts from a moment (blocking)."""
     consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap,
+        **kafka.client_options(),
         enable_auto_commit=False,
         group_id=None,
         client_id="hw-alerts-replay",

@@ -18,6 +18,7 @@ from kafka.errors import KafkaError
 
 from alerts.notify.dispatcher import Dispatcher
 from alerts.notify.ticker import Ticker
+from schemas.kafka_access import KafkaAccess
 from storage.errors import StorageError
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 class NotificationConsumer:
     def __init__(
         self,
-        bootstrap: str,
+        kafka: KafkaAccess,
         topic: str,
         group_id: str,
         dispatcher: Dispatcher,
@@ -37,7 +38,7 @@ class NotificationConsumer:
     ) -> None:
         # A new group starts at the end: notifying the whole history again helps nobody.
         self._reset = "earliest" if from_beginning else "latest"
-        self._bootstrap, self._topic, self._group = bootstrap, topic, group_id
+        self._kafka, self._topic, self._group = kafka, topic, group_id
         self._dispatcher, self._ticker, self._retry_s = dispatcher, ticker, retry_s
         self._stop = threading.Event()
         self._joined = threading.Event()
@@ -61,7 +62,7 @@ class NotificationConsumer:
     def _run(self) -> None:
         consumer = KafkaConsumer(
             self._topic,
-            bootstrap_servers=self._bootstrap,
+            **self._kafka.client_options(),
             group_id=self._group,
             enable_auto_commit=False,
             auto_offset_reset=self._reset,

@@ -156,7 +156,7 @@ def build_notifications(
     ticker = Ticker(store, directory, deliverer, config, watch=watch)
     dispatcher = Dispatcher(table, RegistryFacts(store), directory, store, config, metrics)
     return NotificationConsumer(
-        settings.kafka_bootstrap,
+        settings.kafka,
         settings.topics.alarm_events,
         settings.notify_group_id,
         dispatcher,

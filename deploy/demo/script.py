@@ -24,6 +24,7 @@ from deploy.demo.feed import FeedListener
 from deploy.demo.incidents import INCIDENTS
 from deploy.demo.monitor import CONCLUDE, RESET, RESPOND, Monitor
 from deploy.stack.config import StackConfig
+from schemas.settings import Endpoints
 
 REGISTRY = Path(__file__).with_name("county.yaml")
 TOWNSHIPS = {"330106001": "北山街道", "330106002": "西溪街道"}
@@ -57,7 +58,10 @@ def _latency_line(name: str, values: list[float]) -> str:
 def _detection_latencies(cfg: StackConfig, since: datetime) -> list[float]:
     """Kafka timestamp of each AlarmRaised (when the worker emitted it) minus the moment the
     gateway received the reading that caused it."""
-    consumer = KafkaConsumer(bootstrap_servers=cfg.kafka_bootstrap, enable_auto_commit=False)
+    # The stack's address with the HW_KAFKA_* security of this environment, as the services
+    # the demo started read it.
+    kafka = Endpoints(kafka_bootstrap=cfg.kafka_bootstrap).kafka
+    consumer = KafkaConsumer(**kafka.client_options(), enable_auto_commit=False)
     topic = "hw.alarm-events.v1"
     tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
     consumer.assign(tps)

@@ -26,7 +26,7 @@ def main() -> None:
     metrics = SinkMetrics(CollectorRegistry())
     metrics.set_mode(active)
     consumer = KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
+        **settings.kafka.client_options(),
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=settings.sink_max_batch,
@@ -46,7 +46,7 @@ def main() -> None:
     )
     group = settings.topic_prefix + settings.sink_group_id
     rejected = RejectionSink(
-        consumer_for(settings.kafka_bootstrap, group, 1000),
+        consumer_for(settings.kafka, group, 1000),
         datastore,
         metrics,
         topic=settings.topics.rejected,

@@ -19,6 +19,7 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 from pydantic import ValidationError
 
+from schemas.kafka_access import KafkaAccess
 from schemas.rejected import RejectedMessage, RejectReason
 from storage import rejections
 from storage.datastore import Datastore
@@ -137,10 +138,10 @@ class RejectionSink:
         return written
 
 
-def consumer_for(bootstrap: str, group_id: str, max_batch: int) -> KafkaConsumer:
+def consumer_for(kafka: KafkaAccess, group_id: str, max_batch: int) -> KafkaConsumer:
     """The sink's consumer: manual commits after the database, from the topic's start."""
     return KafkaConsumer(
-        bootstrap_servers=bootstrap,
+        **kafka.client_options(),
         group_id=group_id + GROUP_SUFFIX,
         enable_auto_commit=False,
         auto_offset_reset="earliest",

@@ -26,7 +26,7 @@ def _replay(args: argparse.Namespace) -> int:
 
     endpoints = Endpoints()
     try:
-        events = read_log(endpoints.kafka_bootstrap, endpoints.topics.alarm_events, args.timeout)
+        events = read_log(endpoints.kafka, endpoints.topics.alarm_events, args.timeout)
     except Exception as exc:
         raise CliError(f"cannot read {endpoints.topics.alarm_events}: {exc}") from exc
     replayed = Projections.fold(events)

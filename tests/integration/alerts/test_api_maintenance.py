@@ -20,7 +20,7 @@ from tests.integration.alerts.seed import TOWNSHIP, seed_device
 
 @pytest.fixture
 def commands(services: Services, topics: TopicNames) -> Iterator[KafkaConsumer]:
-    consumer = KafkaConsumer(bootstrap_servers=services.kafka_bootstrap, group_id=None)
+    consumer = KafkaConsumer(**services.kafka.client_options(), group_id=None)
     partitions = [
         TopicPartition(topics.alarm_commands, p)
         for p in sorted(consumer.partitions_for_topic(topics.alarm_commands) or [])

@@ -44,7 +44,7 @@ class RunningSink:
         self.store = Datastore(database_url, max_size=2)
         self.metrics = SinkMetrics(CollectorRegistry())
         self.sink = RejectionSink(
-            consumer_for(endpoints.kafka_bootstrap, group, 100),
+            consumer_for(endpoints.kafka, group, 100),
             self.store,
             self.metrics,
             topic=endpoints.topics.rejected,

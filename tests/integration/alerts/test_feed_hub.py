@@ -17,6 +17,7 @@ from prometheus_client import CollectorRegistry
 from alerts.feed.hub import DROPPED, FeedEvent, Hub
 from alerts.metrics import AlertsMetrics
 from schemas.events import AlarmRaised, encode_event
+from schemas.kafka_access import KafkaAccess
 from schemas.settings import Endpoints
 from tests.support.processes import free_port
 
@@ -28,7 +29,7 @@ def hub(endpoints: Endpoints) -> Iterator[tuple[Hub, CollectorRegistry]]:
     registry = CollectorRegistry()
     metrics = AlertsMetrics(registry)
     started = Hub(
-        endpoints.kafka_bootstrap,
+        endpoints.kafka,
         endpoints.topics.alarm_events,
         QUEUE,
         on_drop=metrics.dropped_clients.inc,
@@ -130,7 +131,7 @@ def test_a_hub_that_cannot_reach_kafka_keeps_trying_and_stops_when_told(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     nobody = f"127.0.0.1:{free_port()}"  # no broker listens there
-    feed = Hub(nobody, "hw.alarm-events.v1", QUEUE, attempt_s=2.0)
+    feed = Hub(KafkaAccess(bootstrap=nobody), "hw.alarm-events.v1", QUEUE, attempt_s=2.0)
     with caplog.at_level(logging.WARNING, logger="alerts.feed.hub"):
         feed.start()
         deadline = time.monotonic() + 30

@@ -104,7 +104,7 @@ def test_an_unacknowledged_red_alarm_is_reminded_each_period_adding_the_escalati
     def start() -> tuple[Parts, NotificationConsumer]:
         parts = wire(store, (office,), config)
         consumer = NotificationConsumer(
-            endpoints.kafka_bootstrap,
+            endpoints.kafka,
             endpoints.topics.alarm_events,
             group,
             parts.dispatcher,
