@@ -25,6 +25,7 @@ from ingest.acks import OrderedAcks, Pending
 from ingest.addressing import parse_topic
 from ingest.kafka_sink import KafkaSink
 from ingest.metrics import IngestMetrics
+from ingest.mqtt_client import GatewayClient
 from ingest.puback import send_pubacks
 from ingest.rate_limit import RateLimiter
 from ingest.registry_refresh import RegistryCache
@@ -58,7 +59,7 @@ class Gateway:
         self.limiter = RateLimiter(
             settings.ingest_rate_per_device, settings.ingest_burst_per_device, time.monotonic
         )
-        self.client = mqtt.Client(
+        self.client = GatewayClient(
             CallbackAPIVersion.VERSION2,
             client_id=f"hw-ingest-{settings.ingest_shared_group}-{instance}",
             protocol=mqtt.MQTTv5,
