@@ -8,7 +8,8 @@ arrival - first publish). Latency = consumer arrival - the device `ts` stamped j
 publishing: an upper bound of publish -> Kafka ack (it adds the consumer's fetch interval). The
 publishers' own rate is reported beside it: when it is close to the gateway's, the publisher
 was the limit. A last case offers half the one-gateway rate at a fixed pace, for the latency
-at a load the gateway keeps up with. Everything shares the machine's cores, so the load
+at a load the gateway keeps up with, and the C bridge at the same pace beside it (the floor of
+what this latency measure can see). Everything shares the machine's cores, so the load
 average is part of every result. Knobs: HW_BENCH_INGEST_SECONDS (8), HW_BENCH_INGEST_REPEATS (3,
 medians), HW_BENCH_INGEST_PROCESSES (N gateways, default the cores),
 HW_BENCH_INGEST_PUBLISHERS (publisher processes, 2), HW_BENCH_INGEST_PROFILE=DIR (py-spy
@@ -192,6 +193,19 @@ def _mirror(arrivals: Arrivals, arrived: object, per_record: int, stop: threadin
         arrived.value = arrivals.count * per_record  # type: ignore[attr-defined]
 
 
+def paced_latency(
+    env: Mapping[str, str], rate: float, devices: int, seconds: float, senders: int, repeats: int
+) -> list[Row]:
+    gateway, bridge = Case(1, 1, devices, rate=rate), Case(0, 1, devices, rate=rate)
+    load = _load()
+    runs: dict[Case, list[Result]] = {gateway: [], bridge: []}
+    for _ in range(repeats):
+        for case in (gateway, bridge):
+            runs[case].append(run_case(env, case, seconds, senders))
+    load = f"{load} -> {_load()}"
+    return [*_rows(gateway, runs[gateway], load), *_rows(bridge, runs[bridge], load)]
+
+
 def _rows(case: Case, results: list[Result], load: str) -> list[Row]:
     notes = "; ".join(r.note for r in results)
     runs = ", ".join(f"{r.rate:.0f}" for r in results)
@@ -262,11 +276,9 @@ def run(env: Mapping[str, str]) -> list[Row]:
             one_gateway = median([g.rate for g in gateway])
     if tls == "only":
         return rows
-    # Latency where the gateway keeps up: half the one-gateway maximum, at a fixed pace.
-    paced = Case(1, 1, single, rate=round(one_gateway / 2))
-    load = _load()
-    results = [run_case(env, paced, seconds, senders) for _ in range(repeats)]
-    rows.extend(_rows(paced, results, load))
+    # Latency where the gateway keeps up: half the one-gateway maximum, at a fixed pace; the C
+    # bridge at the same pace, alternated with it, is the floor of what this measure can see.
+    rows.extend(paced_latency(env, round(one_gateway / 2), single, seconds, senders, repeats))
     # Each step of a reading alone (bench/ingest/budget.py), beside the whole.
     load = _load()
     for step, micros in budget.measure(env).items():
