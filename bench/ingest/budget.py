@@ -4,6 +4,10 @@
   schema from the bytes, rate limit, the envelope's JSON);
 - `kafka`: `KafkaSink.send` of that envelope to a real topic, through the producer's I/O
   thread and the batch's completion (process CPU over many records, all threads);
+- `kafka (confluent-kafka, for comparison)`: the same records through librdkafka's Python client
+  (acks=all, idempotent, a delivery callback per record, linger 10 ms): what a change of Kafka
+  client would buy (pip-installed into the bench's interpreter when missing; not a dependency of
+  the project, which keeps kafka-python);
 - `mqtt`: the gateway's paho client (`ingest.mqtt_client.GatewayClient`) receiving QoS 1
   messages from a broker of its own (a private Mosquitto: the shared one's gateways would take
   them) with manual acknowledgement and the gateway's batched PUBACKs (the subscriber's CPU; the
@@ -17,9 +21,12 @@ run on the shared machine: the load average is part of the figure.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import multiprocessing as mp
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -92,6 +99,50 @@ def kafka_us(bootstrap: str, n: int = 20_000) -> float:
         sink.close()
         admin.delete_topics([topic])
         admin.close()
+
+
+def kafka_confluent_us(bootstrap: str, n: int = 20_000) -> float:
+    producer_class = _confluent_producer()
+    topic = f"budget{uuid.uuid4().hex[:6]}"
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    admin.create_topics([NewTopic(topic, 12, 1)])
+    confirmed = [0]
+
+    def on_delivery(err: object, _msg: object) -> None:
+        if err is None:
+            confirmed[0] += 1
+
+    producer = producer_class({
+        "bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True,
+        "linger.ms": 10, "batch.size": 256 * 1024,
+    })
+    try:
+        value = b'{"device_id":"GD-00001","enterprise_id":"E","family":"gas"}' + b" " * 200
+        keys = [f"GD-{i:05d}".encode() for i in range(DEVICES)]
+        producer.produce(topic, key=b"warm", value=b"x")
+        producer.flush(30)
+        began = time.process_time()
+        for i in range(n):
+            producer.produce(topic, key=keys[i % DEVICES], value=value, on_delivery=on_delivery)
+            if i % 1000 == 0:
+                producer.poll(0)
+        producer.flush(60)
+        used = time.process_time() - began
+        assert confirmed[0] == n, f"{confirmed[0]} of {n} confirmed"
+        return used / n * 1e6
+    finally:
+        admin.delete_topics([topic])
+        admin.close()
+
+
+def _confluent_producer() -> type:
+    try:
+        module = importlib.import_module("confluent_kafka")
+    except ImportError:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "confluent-kafka>=2,<3"],
+                       check=True)
+        module = importlib.import_module("confluent_kafka")
+    return module.Producer  # type: ignore[no-any-return]
 
 
 @contextlib.contextmanager
@@ -179,5 +230,6 @@ def measure(env: Mapping[str, str]) -> dict[str, float]:
     return {
         "validate+encode": validation_us(),
         "kafka": kafka_us(env["HW_KAFKA_BOOTSTRAP"]),
+        "kafka (confluent-kafka, for comparison)": kafka_confluent_us(env["HW_KAFKA_BOOTSTRAP"]),
         **mqtt_us(),
     }
