@@ -59,10 +59,10 @@ class Wire:
 
     def __init__(self, endpoints: Endpoints) -> None:
         self.topics = endpoints.topics
-        self.producer = KafkaProducer(bootstrap_servers=endpoints.kafka_bootstrap, linger_ms=5)
+        self.producer = KafkaProducer(**endpoints.kafka.client_options(), linger_ms=5)
         self.consumer = KafkaConsumer(
             self.topics.alarm_events,
-            bootstrap_servers=endpoints.kafka_bootstrap,
+            **endpoints.kafka.client_options(),
             auto_offset_reset="earliest",
             enable_auto_commit=False,
             group_id=None,
