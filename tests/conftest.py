@@ -103,6 +103,13 @@ def endpoints(stack: Endpoints, topics: TopicNames) -> Endpoints:
 @pytest.fixture
 def database_url(stack: Endpoints) -> Iterator[str]:
     """A fresh database with every migration applied; dropped after the test."""
+    with fresh_database(stack) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def fresh_database(stack: Endpoints) -> Iterator[str]:
+    """A database with every migration applied, dropped at the end (also for wider scopes)."""
     import psycopg
 
     base = stack.database_url.get_secret_value()
@@ -120,9 +127,11 @@ def database_url(stack: Endpoints) -> Iterator[str]:
             migrate(store)
         finally:
             store.close()
-    yield url
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield url
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

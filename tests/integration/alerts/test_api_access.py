@@ -1,19 +1,93 @@
-"""Every endpoint refuses a missing, expired, forged or out-of-scope token (DESIGN 7 and 12)."""
+"""Every endpoint refuses a missing, expired, forged or out-of-scope token (DESIGN 7 and 12):
+in process (TestClient) and against a real alerts process serving HTTPS with the stack's
+certificate (issue 22: "the API over HTTPS passes the existing scope tests")."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from uuid import uuid4
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
+from kafka import KafkaAdminClient
+from pydantic import SecretStr
 
 from alerts.services import Services
+from alerts.settings import AlertsSettings
+from deploy.stack import certs
+from deploy.stack.config import StackConfig
+from deploy.stack.kafka import create_topics
+from schemas.settings import Endpoints
+from schemas.topics import TopicNames
+from tests.conftest import endpoints_env, fresh_database, random_id
 from tests.integration.alerts.conftest import TokenFactory
 from tests.integration.alerts.seed import NEIGHBOUR, TOWNSHIP, seed_alarm
+from tests.support.https_alerts import HttpsAlerts, https_alerts
 
 PUBLIC = {"/healthz", "/readyz", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc",
           "/openapi.json"}  # fmt: skip
+
+
+@pytest.fixture(scope="module", params=["in-process", "https"])
+def transport(request: pytest.FixtureRequest) -> str:
+    # Module scope: pytest runs every test in process first, then every one over HTTPS, so
+    # the HTTPS process starts once.
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def https_api(
+    stack: Endpoints, stack_config: StackConfig
+) -> Iterator[tuple[HttpsAlerts, str, str]]:
+    """One HTTPS alerts process for the module: (process, its database, its token secret), on
+    topics of the module's own."""
+    secret = uuid4().hex
+    names = TopicNames(prefix=f"{random_id('t')}.")
+    create_topics(stack.kafka_bootstrap, names)
+    own = stack.model_copy(update={"topic_prefix": names.prefix})
+    try:
+        with fresh_database(stack) as url, https_alerts(
+            {**endpoints_env(own), "HW_DATABASE_URL": url, "HW_API_TOKEN_SECRET": secret},
+            certs.Authority(stack_config.tls),
+            stack_config.logs,
+        ) as api:
+            yield api, url, secret
+    finally:
+        admin = KafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap, client_id="hw-tests")
+        try:
+            admin.delete_topics(list(names.all()))
+        finally:
+            admin.close()
+
+
+@pytest.fixture
+def alerts_settings(
+    alerts_settings: AlertsSettings, transport: str, request: pytest.FixtureRequest
+) -> AlertsSettings:
+    """Over HTTPS, the process's database and token secret: what a test seeds and signs is
+    what the process serves."""
+    if transport == "in-process":
+        return alerts_settings
+    _api, url, secret = request.getfixturevalue("https_api")
+    return alerts_settings.model_copy(
+        update={"database_url": SecretStr(url), "api_token_secret": SecretStr(secret)}
+    )
+
+
+@pytest.fixture
+def client(
+    client: TestClient, transport: str, services: Services, request: pytest.FixtureRequest
+) -> TestClient | httpx.Client:
+    if transport == "in-process":
+        return client
+    api: HttpsAlerts = request.getfixturevalue("https_api")[0]
+    # The module's database outlives a test: each starts without the alarms of the ones
+    # before, as it would with a database of its own.
+    with services.store.transaction() as conn:
+        conn.execute("DELETE FROM alarms")
+    return api.client
 
 
 def _protected(client: TestClient, alarm_id: str) -> list[tuple[str, str]]:
