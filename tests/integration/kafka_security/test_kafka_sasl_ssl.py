@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
@@ -20,12 +21,13 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError
 from pydantic import SecretStr
 
+from alerts.auth.tokens import Claims, issue
 from alerts.commands import KafkaCommandBus
 from deploy.stack import certs, kafka
 from deploy.stack.config import StackConfig
 from ingest.kafka_sink import KafkaSink
 from schemas.commands import Actor, AlarmCommand
-from schemas.events import AlarmRaised
+from schemas.events import Acknowledged, AlarmRaised
 from schemas.kafka_access import KafkaAccess
 from schemas.settings import Endpoints
 from schemas.topics import TopicNames
@@ -189,7 +191,7 @@ def test_a_client_that_does_not_trust_the_brokers_ca_is_refused(
     assert _stored(broker.access(), topic) == 0
 
 
-def test_the_worker_and_the_sinks_configured_by_hw_kafka_alone_raise_and_store_an_alarm(
+def test_the_worker_sinks_and_alerts_configured_by_hw_kafka_alone_raise_store_and_acknowledge(
     broker: SecureKafka,
     endpoints: Endpoints,
     start_worker: StartWorker,  # noqa: F811
@@ -197,31 +199,50 @@ def test_the_worker_and_the_sinks_configured_by_hw_kafka_alone_raise_and_store_a
     database_url: str,
     service_process: Callable[..., ServiceProcess],
 ) -> None:
-    """The test's producer -> the stream worker (faust with broker_credentials; its internal
-    topics made by its own admin client) -> hw.alarm-events.v1 -> the sinks (kafka-python) ->
-    PostgreSQL, every hop over SASL_SSL."""
+    """Real processes, every hop over SASL_SSL: the test's producer -> the stream worker (faust
+    with broker_credentials; its internal topics made by its own admin client) ->
+    hw.alarm-events.v1 -> the sinks (kafka-python) -> PostgreSQL; then the alerts service (its
+    live feed follows the events topic before it is ready) queues an acknowledgement on
+    hw.alarm-commands.v1, which the worker decides and the sinks store."""
+    env = {**endpoints_env(endpoints), "HW_DATABASE_URL": database_url}
     start_worker()
-    port = free_port()
+    sinks_port = free_port()
     service_process(["streams.sinks"], {
-        **endpoints_env(endpoints), "HW_DATABASE_URL": database_url,
-        "HW_SINK_GROUP_ID": random_id("sink-"), "HW_SINK_HTTP_PORT": str(port),
-    }, port).wait_ready(timeout=60)
+        **env, "HW_SINK_GROUP_ID": random_id("sink-"), "HW_SINK_HTTP_PORT": str(sinks_port),
+    }, sinks_port).wait_ready(timeout=60)
     device, enterprise = random_id("gd-"), random_id("E")
     wire.reading(device, enterprise, {"concentration": 40.0})
     events = wire.wait_for(lambda seen: any(isinstance(e, AlarmRaised) for e in seen))
     raised = next(e for e in events if isinstance(e, AlarmRaised))
     assert raised.device_id == device
 
-    def stored() -> tuple[int, int]:
+    def stored() -> tuple[int, list[str]]:
         with psycopg.connect(database_url) as conn:
             readings = conn.execute(
                 "SELECT count(*) FROM readings WHERE device_id = %s", (device,)).fetchone()
-            alarms = conn.execute(
-                "SELECT count(*) FROM alarm_events WHERE alarm_id = %s",
-                (raised.alarm_id,)).fetchone()
-        return (readings[0] if readings else 0, alarms[0] if alarms else 0)
+            types = conn.execute(
+                "SELECT type FROM alarm_events WHERE alarm_id = %s ORDER BY seq",
+                (raised.alarm_id,)).fetchall()
+        return (readings[0] if readings else 0, [row[0] for row in types])
 
-    deadline = time.monotonic() + 30
-    while stored() != (1, 1):
-        assert time.monotonic() < deadline, f"stored (readings, alarm events): {stored()}"
-        time.sleep(0.2)
+    def wait_stored(wanted: tuple[int, list[str]]) -> None:
+        deadline = time.monotonic() + 30
+        while stored() != wanted:
+            assert time.monotonic() < deadline, f"stored (readings, alarm events): {stored()}"
+            time.sleep(0.2)
+
+    wait_stored((1, ["AlarmRaised"]))
+    api_port, secret = free_port(), uuid.uuid4().hex
+    service_process(["alerts"], {
+        **env, "HW_API_URL": f"http://127.0.0.1:{api_port}", "HW_API_TOKEN_SECRET": secret,
+    }, api_port).wait_ready(timeout=60)
+    monitor = issue(secret, Claims(sub="u-sasl", role="monitor", scope=raised.division[:9],
+                                   exp=int(time.time()) + 600))
+    answer = httpx.post(
+        f"http://127.0.0.1:{api_port}/api/v1/alarms/{raised.alarm_id}/acknowledge",
+        headers={"Authorization": f"Bearer {monitor}"}, json={"comment": "over SASL_SSL"},
+        timeout=15,
+    )
+    assert answer.status_code == 202, answer.text
+    wire.wait_for(lambda seen: any(isinstance(e, Acknowledged) for e in seen))
+    wait_stored((1, ["AlarmRaised", "Acknowledged"]))
