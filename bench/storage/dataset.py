@@ -6,6 +6,7 @@ fast and bounded; the rollups are built the way each mode builds them.
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -74,17 +75,29 @@ def generate(
             _chunks(conn)
         key = _drop_key(conn)
     slices = [range(w, devices, workers) for w in range(workers)]
+    began = time.perf_counter()
     with ThreadPoolExecutor(workers) as pool:
         list(pool.map(lambda ds: _insert_readings(store.url, ds, per_device, step_s), slices))
+    _progress(f"{per_device * devices:,} readings inserted", began)
     with psycopg.connect(store.url, autocommit=True) as conn:
         if key:
+            started = time.perf_counter()
             conn.execute(f"ALTER TABLE readings ADD CONSTRAINT {key}")
+            _progress("unique key built", started)
         started = time.perf_counter()
         _rollups(conn)
         rollups_s = time.perf_counter() - started
+        _progress("rollups built", started)
         _alarms(conn, alarms, devices)
         conn.execute("ANALYZE")
+    _progress("data set built", began)
     return Dataset(store, devices, per_device * devices, alarms, rollups_s)
+
+
+def _progress(what: str, since: float) -> None:
+    """A large data set takes a while: say how far it got (stderr, beside the table)."""
+    print(f"bench storage: {what} in {time.perf_counter() - since:.0f} s", file=sys.stderr,
+          flush=True)  # fmt: skip
 
 
 def _drop_key(conn: psycopg.Connection) -> str | None:

@@ -11,9 +11,11 @@ TimescaleDB's compression ran), written through the sink's path (`copy_readings`
 - B: the sink refreshes the range of a late batch itself (`refresh_continuous_aggregate` on
   each rollup, bucket-aligned), right after its commit.
 
-Each way gets a batch of its own (other devices, another day), and each case checks that the
-1d rollup then counts what `readings` holds for those devices. A's steady state (a run of the
-three jobs with nothing late) is measured beside the same jobs with 0003's windows.
+Each way gets `runs` batches of its own (other devices, another day each), A's and B's taking
+turns, and each case checks that the 1d rollup then counts what `readings` holds for those
+devices; the rows give medians, every sample and where the time went (each rollup's refresh).
+A's steady state (a run of the three jobs with nothing late) is measured beside the same jobs
+with 0003's windows. HW_BENCH_STORAGE_LATE_RUNS sets `runs` (3; at most 4, the days run out).
 """
 
 from __future__ import annotations
@@ -75,21 +77,25 @@ def _refresh_jobs(conn: psycopg.Connection) -> list[int]:
     return [r[0] for r in rows]
 
 
-def _run_jobs(url: str) -> float:
-    """Way A: the three refresh jobs, one after another, as the scheduler starts them."""
+def _run_jobs(url: str) -> tuple[float, list[float]]:
+    """Way A: the three refresh jobs, one after another, as the scheduler starts them.
+    Returns the total and each job's time (1m, 1h, 1d: the jobs are numbered in that order)."""
     with psycopg.connect(url, autocommit=True) as conn:
-        started = time.perf_counter()
+        each = []
         for job in _refresh_jobs(conn):
+            started = time.perf_counter()
             conn.execute("CALL run_job(%s)", (job,))
-        return time.perf_counter() - started
+            each.append(time.perf_counter() - started)
+        return sum(each), each
 
 
-def _refresh_range(url: str, rows: Sequence[ReadingRow]) -> float:
-    """Way B: what a sink would call after committing a late batch."""
+def _refresh_range(url: str, rows: Sequence[ReadingRow]) -> tuple[float, list[float]]:
+    """Way B: what a sink would call after committing a late batch (total, and per rollup)."""
     lo, hi = min(r.ts for r in rows), max(r.ts for r in rows)
     with psycopg.connect(url, autocommit=True) as conn:
-        started = time.perf_counter()
+        each = []
         for view, width in WIDTHS.items():
+            started = time.perf_counter()
             conn.execute(
                 f"CALL refresh_continuous_aggregate('{view}',"
                 " time_bucket(%s::interval, %s::timestamptz),"
@@ -98,11 +104,12 @@ def _refresh_range(url: str, rows: Sequence[ReadingRow]) -> float:
                 " options => '{\"buckets_per_batch\": 0}')",
                 (width, lo, width, hi, width),
             )
-        return time.perf_counter() - started
+            each.append(time.perf_counter() - started)
+        return sum(each), each
 
 
-def _counted(url: str, rows: Sequence[ReadingRow]) -> str:
-    """Whether the 1d rollup counts what `readings` holds for the batch's devices and day."""
+def _counted(url: str, rows: Sequence[ReadingRow]) -> tuple[int | None, int | None]:
+    """What the 1d rollup counts, and what `readings` holds, for the batch's devices and day."""
     devices = sorted({r.device_id for r in rows})
     day = datetime.combine(rows[0].ts.date(), datetime.min.time(), rows[0].ts.tzinfo)
     args = (devices, day, day + timedelta(days=1))
@@ -116,9 +123,26 @@ def _counted(url: str, rows: Sequence[ReadingRow]) -> str:
             " AND bucket >= %s AND bucket < %s",
             args,
         ).fetchone()
-    have, want = (rolled[0] if rolled else None), (raw[0] if raw else None)
-    verdict = "counts" if have == want else "MISSES"
-    return f"1d rollup {verdict} them ({have} of the {want} readings of those devices that day)"
+    return (rolled[0] if rolled else None), (raw[0] if raw else None)
+
+
+def _verdict(counts: Sequence[tuple[int | None, int | None]]) -> str:
+    """Whether the 1d rollup counted every late batch's readings, run by run."""
+    good = sum(1 for have, want in counts if have == want)
+    have, want = counts[0]
+    word = "counts" if good == len(counts) else "MISSES"
+    return (f"1d rollup {word} them in {good} of {len(counts)} runs"
+            f" (run 1: {have} of the {want} readings of those devices that day)")  # fmt: skip
+
+
+def _samples(values: Sequence[float]) -> str:
+    return ", ".join(f"{v:.2f}" for v in values) + " s"
+
+
+def _per_view(each: Sequence[Sequence[float]]) -> str:
+    """Median time of each rollup's refresh over the runs: where the time goes."""
+    return ", ".join(f"{view[9:]} {median([e[i] for e in each]):.2f} s"
+                     for i, view in enumerate(WIDTHS))  # fmt: skip
 
 
 def _compressed(url: str) -> str:
@@ -145,37 +169,60 @@ def _steady(url: str, windows: dict[str, str] | None, runs: int = 5) -> float:
                 changed = {**config, "start_offset": windows[view]}
                 conn.execute("SELECT alter_job(%s, config => %s)", (job, Jsonb(changed)))
         try:
-            samples = [_run_jobs(url) for _ in range(runs)]
+            samples = [_run_jobs(url)[0] for _ in range(runs)]
         finally:
             for job, _view, config in jobs:
                 conn.execute("SELECT alter_job(%s, config => %s)", (job, Jsonb(config)))
     return median(samples)
 
 
-def late_batches(data: Dataset) -> list[Row]:
+def late_batches(data: Dataset, runs: int = 3) -> list[Row]:
+    """`runs` late gateway days for each way, A's and B's taking turns (the machine's load
+    drifts), each a day and devices of its own; medians, every sample in the note."""
+    if not 1 <= runs <= 4:
+        raise ValueError(f"late runs: 1 to 4 (a day of its own each in 30 days), not {runs}")
     url = data.store.url
     active = mode(data.store)
     size = f"{data.readings:,} readings"
-    first = _batch(data, 0, 10)
-    took = _insert(url, first, active)
-    n = f"{len(first):,} readings of {GATEWAY_DEVICES} devices"
+    # A's batches on days 4, 10, 16, ... of devices 0-9, 10-19, ...; B's on days 7, 13, 19, ...
+    # of devices 100-109, ...: never a bucket or a device of another run.
+    a_batches = [_batch(data, i * GATEWAY_DEVICES, 4 + 6 * i) for i in range(runs)]
+    b_batches = [_batch(data, data.devices // 2 + i * GATEWAY_DEVICES, 7 + 6 * i)
+                 for i in range(runs)]  # fmt: skip
+    n = f"{len(a_batches[0]):,} readings of {GATEWAY_DEVICES} devices"
     if active == "postgresql":
-        note = f"{n}; {size}; rollups upserted; {_counted(url, first)}; {_load()}"
-        return [Row("late gateway day: insert (postgresql)", "s", took, "s", note)]
+        upserts = [_insert(url, batch, active) for batch in a_batches]
+        counts = [_counted(url, batch) for batch in a_batches]
+        note = (f"median of {runs} runs ({_samples(upserts)}); {n}; {size}; rollups upserted;"
+                f" {_verdict(counts)}; {_load()}")  # fmt: skip
+        return [Row("late gateway day: insert (postgresql)", "p50", median(upserts), "s", note)]
     compressed = _compressed(url)
-    rows = [Row("late gateway day: insert (timescaledb)", "s", took, "s",
-                f"{n}; {size}; {compressed}; {_load()}")]  # fmt: skip
-    took = _run_jobs(url)
-    rows.append(Row("late gateway day: A, the 3 refresh jobs, open windows (timescaledb)", "s",
-                    took, "s", f"{n}; {size}; {_counted(url, first)}; {_load()}"))  # fmt: skip
-    second = _batch(data, GATEWAY_DEVICES, 20)
-    _insert(url, second, active)
-    took = _refresh_range(url, second)
-    rows.append(Row("late gateway day: B, sink refreshes the batch's range (timescaledb)", "s",
-                    took, "s", f"{n}; {size}; {_counted(url, second)}; {_load()}"))  # fmt: skip
+    inserts: list[float] = []
+    a_took: list[tuple[float, list[float]]] = []
+    b_took: list[tuple[float, list[float]]] = []
+    a_counts, b_counts = [], []
+    for a_batch, b_batch in zip(a_batches, b_batches, strict=True):
+        inserts.append(_insert(url, a_batch, active))
+        a_took.append(_run_jobs(url))
+        a_counts.append(_counted(url, a_batch))
+        inserts.append(_insert(url, b_batch, active))
+        b_took.append(_refresh_range(url, b_batch))
+        b_counts.append(_counted(url, b_batch))
+    rows = [Row("late gateway day: insert (timescaledb)", "p50", median(inserts), "s",
+                f"median of {2 * runs} batches ({_samples(inserts)}); {n}; {size};"
+                f" {compressed} before the first; {_load()}")]  # fmt: skip
+    for case, took, counts in (
+        ("A, the 3 refresh jobs, open windows", a_took, a_counts),
+        ("B, sink refreshes the batch's range", b_took, b_counts),
+    ):
+        totals = [t for t, _ in took]
+        rows.append(Row(f"late gateway day: {case} (timescaledb)", "p50", median(totals), "s",
+                        f"median of {runs} runs ({_samples(totals)}; per rollup"
+                        f" {_per_view([e for _, e in took])}); {n}; {size}; {_verdict(counts)};"
+                        f" {_load()}"))  # fmt: skip
     for label, windows in (("open windows (0015)", None), ("0003's windows", OLD_WINDOWS)):
-        took = _steady(url, windows)
-        rows.append(Row(f"3 refresh jobs, nothing late, {label} (timescaledb)", "p50", took,
+        steady = _steady(url, windows)
+        rows.append(Row(f"3 refresh jobs, nothing late, {label} (timescaledb)", "p50", steady,
                         "s", f"median of 5 runs; {size}; {_load()}"))  # fmt: skip
     rows.append(Row("full refresh of the 3 rollups: first run of 0015 at most (timescaledb)",
                     "s", data.rollups_s, "s", f"{size}; while the data set was built"))  # fmt: skip

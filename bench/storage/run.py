@@ -73,7 +73,8 @@ def _cases(env: Mapping[str, str], url: str, size: int, expected: Mode) -> list[
         rows.extend(query_rows)
         if label == "timescaledb":
             rows.extend(compression_ratio(store))
-        rows.extend(late_batches(data))  # into compressed chunks where compression ran
+        runs = int(env.get("HW_BENCH_STORAGE_LATE_RUNS", "3"))
+        rows.extend(late_batches(data, runs))  # into compressed chunks where compression ran
     return rows
 
 
