@@ -215,9 +215,9 @@ def test_the_worker_sinks_and_alerts_configured_by_hw_kafka_alone_raise_store_an
     live feed follows the events topic before it is ready) queues an acknowledgement on
     hw.alarm-commands.v1, which the worker decides and the sinks store."""
     env = {**endpoints_env(endpoints), "HW_DATABASE_URL": database_url}
-    start_worker()
+    worker = start_worker()
     sinks_port = free_port()
-    service_process(["streams.sinks"], {
+    sinks = service_process(["streams.sinks"], {
         **env, "HW_SINK_GROUP_ID": random_id("sink-"), "HW_SINK_HTTP_PORT": str(sinks_port),
     }, sinks_port).wait_ready(timeout=60)
     device, enterprise = random_id("gd-"), random_id("E")
@@ -243,7 +243,7 @@ def test_the_worker_sinks_and_alerts_configured_by_hw_kafka_alone_raise_store_an
 
     wait_stored((1, ["AlarmRaised"]))
     api_port, secret = free_port(), uuid.uuid4().hex
-    service_process(["alerts"], {
+    api = service_process(["alerts"], {
         **env, "HW_API_URL": f"http://127.0.0.1:{api_port}", "HW_API_TOKEN_SECRET": secret,
     }, api_port).wait_ready(timeout=60)
     monitor = issue(secret, Claims(sub="u-sasl", role="monitor", scope=raised.division[:9],
@@ -256,3 +256,9 @@ def test_the_worker_sinks_and_alerts_configured_by_hw_kafka_alone_raise_store_an
     assert answer.status_code == 202, answer.text
     wire.wait_for(lambda seen: any(isinstance(e, Acknowledged) for e in seen))
     wait_stored((1, ["AlarmRaised", "Acknowledged"]))
+    logs = {name: proc.log.read_text(errors="replace")
+            for name, proc in (("worker", worker), ("sinks", sinks), ("alerts", api))}
+    # aiokafka's and kafka-python's own word (the alerts service keeps Kafka's INFO quiet).
+    assert f"Authenticated as {broker.username}" in logs["worker"]
+    assert f"Authenticated as {broker.username}" in logs["sinks"]
+    assert not [name for name, text in logs.items() if broker.password in text]
