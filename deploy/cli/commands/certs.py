@@ -2,7 +2,8 @@
 certificates of the stack's CA whose CN is a device's or a field gateway's id (docs/security.md).
 
 `issue` also tells the broker what that identity may publish, from the registry: a device its
-own topics, a field gateway its batch topic; `sync` recomputes that after a registry change;
+own topics, a field gateway its batch topic; `./run registry import` recomputes that for the
+devices and gateways it changed, `sync` for every identity (after a registry changed otherwise);
 `revoke` puts every certificate of the id on the CRL the broker enforces and takes its topics
 away.
 """
@@ -18,6 +19,7 @@ from deploy.cli.errors import CliError
 from deploy.stack import certs, mosquitto
 from deploy.stack.config import StackConfig
 from deploy.stack.errors import StackError
+from deploy.stack.identities import sync
 from schemas.registry import Registry
 from schemas.settings import Endpoints
 from storage.datastore import Datastore
@@ -110,20 +112,6 @@ def _sync(_args: argparse.Namespace) -> int:
     print(f"certs: changed {' '.join(changed) or 'none'}; "
           f"may publish nothing {' '.join(silenced) or 'none'}")
     return 0
-
-
-def sync(cfg: StackConfig, registry: Registry) -> tuple[list[str], list[str]]:
-    """What each identity with a valid certificate may publish, from `registry` as it is now
-    (after an import that moved a device or put new devices behind a gateway). Returns the ids
-    whose topics changed and those that may publish nothing any more (unknown to the registry,
-    or without a valid certificate)."""
-    current = mosquitto.identities(cfg)
-    wanted = {i: certs.allowed_topics(registry, i) for i in certs.Authority(cfg.tls).active()}
-    keep = {i: topics for i, topics in wanted.items() if topics}
-    silenced = sorted(set(current) - set(keep))
-    mosquitto.upsert_identities(cfg, keep)
-    mosquitto.remove_identities(cfg, silenced)
-    return sorted(i for i, t in keep.items() if t != current.get(i)), silenced
 
 
 def _list(_args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from deploy.cli.errors import CliError
 from deploy.cli.registry_output import history_line, plan_lines
-from deploy.stack import mosquitto
+from deploy.stack import identities, mosquitto
 from deploy.stack.config import StackConfig
 from schemas.registry import Registry
 from schemas.registry_file import RegistryFileInvalid, parse
@@ -162,12 +162,22 @@ def import_file(
                 f"import refused: devices to remove have open alarms ({alarms}); --force "
                 "removes them anyway; nothing was changed"
             ) from exc
+        # The whole registry, not the file's part: a gateway may serve other enterprises too.
+        touched = identities.touched_identities(summary.plan)
+        after = repository.load() if touched else None
+    cfg = StackConfig.from_env()
     all_hashes = {**stored, **hashes}
-    mosquitto.upsert_credentials(
-        StackConfig.from_env(), {e.id: all_hashes[e.id] for e in registry.enterprises}
+    mosquitto.upsert_credentials(cfg, {e.id: all_hashes[e.id] for e in registry.enterprises})
+    # Certificate identities follow at once: a device moved to another field gateway, or
+    # removed, must not keep publishing on what the registry no longer gives it.
+    changed, silenced = (
+        identities.sync(cfg, after, only=touched) if after is not None else ([], [])
     )
     for line in plan_lines(summary.plan, registry):
         print(line)
+    if changed or silenced:
+        print(f"certificates: may publish anew {' '.join(changed) or 'none'}; "
+              f"may publish nothing {' '.join(silenced) or 'none'}")
     for enterprise_id, password in generated.items():
         print(f"generated MQTT password for {enterprise_id}: {password}  (shown once)")
     print(

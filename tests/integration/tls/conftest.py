@@ -19,6 +19,7 @@ from tests.integration.ingest.conftest import (  # noqa: F401  (fixtures used by
     reader,
     site,
 )
+from tests.integration.registry.conftest import registry_cli  # noqa: F401  (a fixture)
 
 Issue = Callable[..., ssl.SSLContext]
 

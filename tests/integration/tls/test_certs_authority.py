@@ -85,9 +85,9 @@ def test_an_operators_ca_without_its_key_is_used_but_never_signs(tmp_path: Path)
 
 
 def test_sync_follows_the_registry_and_silences_what_it_no_longer_knows(tmp_path: Path) -> None:
-    from deploy.cli.commands.certs import sync
     from deploy.stack import mosquitto
     from deploy.stack.config import StackConfig
+    from deploy.stack.identities import sync
 
     cfg = StackConfig(root=tmp_path / "stack")  # files only: no broker runs there
     authority = certs.Authority(cfg.tls)
