@@ -13,8 +13,8 @@ every insert below the watermark), so a run with nothing late costs about what i
 late batch costs the re-aggregation of the buckets it touched, for every device (the log
 keeps time ranges, not devices). bench/storage measures both, and the alternative (the sink
 refreshing the range of a late batch itself). Schedules and end offsets are those of 0003.
-Measured at 50 M readings (bench/results/storage-50m-timescaledb.json): a gateway's late day
-cost the jobs 7.6 s (median of 4), the sink's own refresh 5.3 s, nothing late 5-6 ms either
+Measured at 100 M readings (bench/results/storage-100m-timescaledb.json): a gateway's late day
+cost the jobs 6.6 s (median of 3), the sink's own refresh 6.2 s, nothing late 5-7 ms either
 way. The jobs stay: they run beside the sink, not in its path (a sink catching up after an
 outage writes only late batches), one run covers every late batch since the last, and they
 catch every writer and a sink that died between its commit and a refresh.
