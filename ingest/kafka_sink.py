@@ -34,15 +34,14 @@ _PARTITIONS_TTL_S = 30.0
 class KafkaSink(Generic[T]):
     def __init__(
         self,
-        kafka: KafkaAccess | str,  # a bare address: plain text (bench/ on the local broker)
+        kafka: KafkaAccess,
         client_id: str,
         on_done: Callable[[list[T]], None],
         on_failure: Callable[[Exception], None],
         linger_ms: int = 10,
     ) -> None:
-        access = kafka if isinstance(kafka, KafkaAccess) else KafkaAccess(bootstrap=kafka)
         self.producer = KafkaProducer(
-            **access.client_options(),
+            **kafka.client_options(),
             client_id=client_id,
             acks="all",
             linger_ms=linger_ms,

@@ -75,15 +75,13 @@ class Topology:
         }
 
 
-def ensure_topics(kafka: KafkaAccess | str, topology: Topology) -> list[str]:
-    """Create whichever of the worker's topics is missing (co-partitioned: same count).
-    A bare address is reached in plain text (bench/ on the local broker)."""
+def ensure_topics(kafka: KafkaAccess, topology: Topology) -> list[str]:
+    """Create whichever of the worker's topics is missing (co-partitioned: same count)."""
     from kafka import KafkaAdminClient
     from kafka.admin import NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
-    access = kafka if isinstance(kafka, KafkaAccess) else KafkaAccess(bootstrap=kafka)
-    admin = KafkaAdminClient(**access.client_options(), client_id=f"{topology.app_id}-setup")
+    admin = KafkaAdminClient(**kafka.client_options(), client_id=f"{topology.app_id}-setup")
     try:
         existing = set(admin.list_topics())
         rf = topology.replication

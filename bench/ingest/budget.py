@@ -48,6 +48,7 @@ from ingest.registry_view import DeviceInfo, RegistrySnapshot
 from ingest.simulator.publisher import Credentials, connect
 from ingest.validation import Accepted, Context, accept
 from schemas.families import Family
+from schemas.kafka_access import KafkaAccess
 
 ENTERPRISE = "E-budget"
 DEVICES = 2000
@@ -85,7 +86,9 @@ def kafka_us(bootstrap: str, n: int = 20_000) -> float:
         if confirmed[0] >= n:
             done.set()
 
-    sink: KafkaSink[int] = KafkaSink(bootstrap, "budget", on_done, lambda exc: None)
+    sink: KafkaSink[int] = KafkaSink(
+        KafkaAccess(bootstrap=bootstrap), "budget", on_done, lambda exc: None
+    )
     try:
         value = b'{"device_id":"GD-00001","enterprise_id":"E","family":"gas"}' + b" " * 200
         keys = [f"GD-{i:05d}".encode() for i in range(DEVICES)]

@@ -116,7 +116,7 @@ def isolated(env: Mapping[str, str]) -> Iterator[tuple[dict[str, str], Topology]
     scoped = {**env, "HW_TOPIC_PREFIX": prefix, "HW_STREAMS_APP_ID": "bench-streams"}
     settings = StreamsSettings(topic_prefix=prefix, kafka_bootstrap=env["HW_KAFKA_BOOTSTRAP"])
     topology = Topology.of(settings)
-    ensure_topics(settings.kafka_bootstrap, topology)
+    ensure_topics(settings.kafka, topology)
     try:
         yield scoped, topology
     finally:
