@@ -4,7 +4,6 @@ HttpOnly + SameSite cookies, the API's token checks unchanged; plain HTTP off lo
 from __future__ import annotations
 
 import re
-import ssl
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from schemas.settings import Endpoints
 from storage.accounts import AccountRepository
 from storage.datastore import Datastore
 from tests.conftest import endpoints_env
+from tests.support.https_alerts import https_alerts
 from tests.support.processes import ServiceProcess, free_port
 
 PASSWORD = "correct horse battery staple"
@@ -33,35 +33,10 @@ SECRET = uuid.uuid4().hex
 def https_api(
     endpoints: Endpoints, database_url: str, stack_config: StackConfig
 ) -> Iterator[tuple[str, httpx.Client]]:
-    tls = certs.Authority(stack_config.tls)
-    port = free_port()
-    url = f"https://127.0.0.1:{port}"
-    proc = ServiceProcess(
-        ["alerts"],
-        {**endpoints_env(endpoints), "HW_DATABASE_URL": database_url, "HW_API_URL": url,
-         "HW_API_TOKEN_SECRET": SECRET, "HW_API_TLS_CERT": str(tls.server_cert),
-         "HW_API_TLS_KEY": str(tls.server_key)},
-        port,
-        stack_config.logs / f"test-alerts-https-{port}.log",
-    ).start()
-    trust = ssl.create_default_context(cafile=str(tls.ca_cert))
-    client = httpx.Client(base_url=url, verify=trust, timeout=10.0)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if client.get("/readyz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.proc is not None and proc.proc.poll() is None, proc.tail()
-            assert time.monotonic() < deadline, proc.tail()
-            time.sleep(0.2)
-        yield url, client
-    finally:
-        client.close()
-        proc.stop()
-        proc.log.unlink(missing_ok=True)
+    env = {**endpoints_env(endpoints), "HW_DATABASE_URL": database_url,
+           "HW_API_TOKEN_SECRET": SECRET}
+    with https_alerts(env, certs.Authority(stack_config.tls), stack_config.logs) as api:
+        yield api.url, api.client
 
 
 def _cookie(response: httpx.Response, name: str) -> str:
