@@ -78,20 +78,29 @@ def stack(stack_config: StackConfig) -> Endpoints:
 def topics(stack: Endpoints) -> Iterator[TopicNames]:
     """The public topics behind a random prefix, created for this test and deleted after it
     (with any internal topics a stream app derived from the same prefix)."""
+    with fresh_topics(stack) as names:
+        yield names
+
+
+@contextlib.contextmanager
+def fresh_topics(stack: Endpoints) -> Iterator[TopicNames]:
+    """`topics` for any scope: created at the start, deleted (by prefix) at the end."""
     from kafka import KafkaAdminClient
 
     from deploy.stack.kafka import create_topics
 
     names = TopicNames(prefix=f"{random_id('t')}.")
     create_topics(stack.kafka_bootstrap, names)
-    yield names
-    admin = KafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap, client_id="hw-tests")
     try:
-        mine = [t for t in admin.list_topics() if t.startswith(names.prefix)]
-        with contextlib.suppress(Exception):
-            admin.delete_topics(mine)
+        yield names
     finally:
-        admin.close()
+        admin = KafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap, client_id="hw-tests")
+        try:
+            mine = [t for t in admin.list_topics() if t.startswith(names.prefix)]
+            with contextlib.suppress(Exception):
+                admin.delete_topics(mine)
+        finally:
+            admin.close()
 
 
 @pytest.fixture

@@ -11,17 +11,14 @@ from uuid import uuid4
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from kafka import KafkaAdminClient
 from pydantic import SecretStr
 
 from alerts.services import Services
 from alerts.settings import AlertsSettings
 from deploy.stack import certs
 from deploy.stack.config import StackConfig
-from deploy.stack.kafka import create_topics
 from schemas.settings import Endpoints
-from schemas.topics import TopicNames
-from tests.conftest import endpoints_env, fresh_database, random_id
+from tests.conftest import endpoints_env, fresh_database, fresh_topics
 from tests.integration.alerts.conftest import TokenFactory
 from tests.integration.alerts.seed import NEIGHBOUR, TOWNSHIP, seed_alarm
 from tests.support.https_alerts import HttpsAlerts, https_alerts
@@ -44,22 +41,13 @@ def https_api(
     """One HTTPS alerts process for the module: (process, its database, its token secret), on
     topics of the module's own."""
     secret = uuid4().hex
-    names = TopicNames(prefix=f"{random_id('t')}.")
-    create_topics(stack.kafka_bootstrap, names)
-    own = stack.model_copy(update={"topic_prefix": names.prefix})
-    try:
-        with fresh_database(stack) as url, https_alerts(
-            {**endpoints_env(own), "HW_DATABASE_URL": url, "HW_API_TOKEN_SECRET": secret},
-            certs.Authority(stack_config.tls),
-            stack_config.logs,
-        ) as api:
-            yield api, url, secret
-    finally:
-        admin = KafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap, client_id="hw-tests")
-        try:
-            admin.delete_topics(list(names.all()))
-        finally:
-            admin.close()
+    with fresh_topics(stack) as names, fresh_database(stack) as url, https_alerts(
+        {**endpoints_env(stack.model_copy(update={"topic_prefix": names.prefix})),
+         "HW_DATABASE_URL": url, "HW_API_TOKEN_SECRET": secret},
+        certs.Authority(stack_config.tls),
+        stack_config.logs,
+    ) as api:
+        yield api, url, secret
 
 
 @pytest.fixture
